@@ -1,0 +1,390 @@
+/**
+ * The submitting end of a lane: encodes tasks into the request ring, reads
+ * results from the result ring, and settles this thread's calls. Blocking
+ * waits spin briefly, then park in Atomics.wait; awaited calls are woken by
+ * Atomics.waitAsync.
+ */
+import { ByteReader, ByteWriter } from './codec.js';
+import type { LoopControl } from './control.js';
+import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from './errors.js';
+import { fromErrorData, type ErrorData } from './error-codec.js';
+import { Call, type CallHost } from './future.js';
+import { hold, release } from './keep-alive.js';
+import { laneViews, type SideChannel } from './lane.js';
+import {
+  CancelReason,
+  FnKind,
+  L_REQ_HEAD,
+  L_REQ_SIDE,
+  L_REQ_SIDE_TAKEN,
+  L_REQ_TAIL,
+  L_RES_BACKLOG,
+  L_RES_HEAD,
+  L_RES_SEQ,
+  L_RES_SIDE,
+  L_RES_TAIL,
+  L_WAITING,
+  LoopState,
+  MAX_INLINE_RECORD,
+  Req,
+  Res,
+  SUBMIT_ARGS_ON_SIDE,
+  SUBMIT_HAS_TIMEOUT,
+  SUBMIT_HAS_TYPE,
+  WAIT_ASYNC,
+  WAIT_SYNC,
+  C_SUBMITTED,
+  type SideRecord,
+} from './protocol.js';
+import { RingReader, RingWriter } from './ring.js';
+import type { Task } from './task.js';
+import type { MessagePort } from 'node:worker_threads';
+import { hostedLoopKey } from './task-context.js';
+
+/** Iterations of Atomics.load before a blocked caller parks (~20-60 us). */
+const SPIN = 20_000;
+/** Longest single park, so a blocked caller notices a loop death nobody announced. */
+const PARK_SLICE_MS = 50;
+/** Same for an event loop waiting on results. */
+const ASYNC_SLICE_MS = 1000;
+
+/** What a lane knows about the loop run at its other end. */
+export interface LoopLink {
+  readonly loopKey: string;
+  readonly control: LoopControl;
+  /** For messages: the manager's name. */
+  readonly name: string;
+  /** Owner only: checks that the loop thread is alive, marking the crash if not. */
+  readonly probe?: () => void;
+}
+
+export interface SubmitOptions {
+  taskType: string | null;
+  timeoutMs: number | undefined;
+  transfer: readonly (ArrayBuffer | MessagePort)[] | undefined;
+}
+
+// One scratch buffer per thread: encoding never re-enters.
+const scratch = new ByteWriter(4096);
+
+export class ClientLane implements CallHost {
+  private readonly words: Int32Array;
+  private readonly requests: RingWriter;
+  private readonly results: RingReader;
+  private readonly reader: ByteReader;
+  private readonly calls = new Map<number, Call>();
+  private readonly fnIds = new Map<string, number>();
+  private nextCallId = 1;
+  private sideSent = 0;
+  /** Requests that met a full ring, oldest first. */
+  private readonly backlog: Uint8Array[] = [];
+  private sideResultsTaken = 0;
+  private watched = 0;
+  private armed = false;
+  private ended = false;
+
+  constructor(
+    readonly link: LoopLink,
+    readonly memory: SharedArrayBuffer,
+    private readonly side: SideChannel,
+  ) {
+    const views = laneViews(memory);
+    this.words = views.words;
+    this.requests = new RingWriter(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
+    this.results = new RingReader(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
+    this.reader = new ByteReader(views.results);
+  }
+
+  get pendingCount(): number {
+    return this.calls.size;
+  }
+
+  // ---- submitting ----
+
+  submit<T>(task: Task<T>, opts: SubmitOptions): Call<T> {
+    const fnId = this.fnIds.get(task.key) ?? this.define(task);
+    const call = new Call<T>(this.nextCallId++, this, task.label);
+    const w = scratch.reset();
+    w.u8(Req.Submit);
+    w.u32(call.id);
+    w.u32(fnId);
+    const argsOnSide = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer;
+    w.u8((opts.timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (opts.taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
+    if (opts.timeoutMs !== undefined) w.f64(opts.timeoutMs);
+    if (opts.taskType !== null) w.str(opts.taskType);
+    if (argsOnSide) {
+      this.spill();
+      this.post({ record: w.copy(), args: task.args as unknown[] }, opts.transfer);
+    } else {
+      w.value(task.args, 'The arguments', task);
+      this.send(w);
+    }
+    if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
+    this.calls.set(call.id, call);
+    this.link.control.count(C_SUBMITTED);
+    this.link.control.ringIfParked();
+    return call;
+  }
+
+  private define(task: Task): number {
+    const fnId = this.fnIds.size + 1;
+    const w = scratch.reset();
+    w.u8(Req.DefineFn);
+    w.u32(fnId);
+    w.u8(task.kind === 'module' ? FnKind.Module : FnKind.Inline);
+    w.str(task.target);
+    w.str(task.exportName);
+    this.send(w);
+    this.fnIds.set(task.key, fnId);
+    return fnId;
+  }
+
+  /** Requests the side channel still holds for the loop: while any do, later ones follow them there, to keep the order. */
+  private sideBusy(): boolean {
+    return this.sideSent !== 0 && this.sideSent !== Atomics.load(this.words, L_REQ_SIDE_TAKEN);
+  }
+
+  /**
+   * The ring when it can; the side channel for big records or to stay behind
+   * earlier side records; and when the ring is full, a local backlog that is
+   * flushed as the loop makes room (posting each record would be far slower).
+   */
+  private send(w: ByteWriter): void {
+    if (this.backlog.length === 0) {
+      if (w.pos > MAX_INLINE_RECORD || this.sideBusy()) {
+        this.spill();
+        return this.post({ record: w.copy() });
+      }
+      if (this.requests.tryWrite(w.buf, w.pos)) return;
+    }
+    this.backlog.push(w.copy());
+    this.scheduleFlush();
+  }
+
+  /** Moves backlog into the ring (or behind earlier side records); true when it is empty. */
+  private flush(): boolean {
+    const backlog = this.backlog;
+    let sent = 0;
+    while (sent < backlog.length) {
+      const record = backlog[sent]!;
+      if (this.sideBusy()) this.post({ record });
+      else if (!this.requests.tryWrite(record, record.byteLength)) break;
+      sent++;
+    }
+    if (sent > 0) {
+      backlog.splice(0, sent);
+      this.link.control.ringIfParked();
+    }
+    return backlog.length === 0;
+  }
+
+  /** Sends the whole backlog on the side channel: for when this thread is about to block. */
+  private spill(): void {
+    if (this.flush()) return;
+    for (const record of this.backlog) this.post({ record });
+    this.backlog.length = 0;
+  }
+
+  private flushTimer: NodeJS.Timeout | undefined;
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (!this.flush()) this.scheduleFlush();
+    }, 1);
+    this.flushTimer.unref();
+  }
+
+  private post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[]): void {
+    try {
+      this.side.post(message, transfer);
+    } catch (err) {
+      throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
+    }
+    this.sideSent++;
+    Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
+  }
+
+  /** CallHost: the call has been settled here (cancelled or timed out); tell the loop to abort it. */
+  abandon(call: Call, timedOut: boolean): void {
+    this.calls.delete(call.id);
+    if (this.ended || this.link.control.ended) return;
+    const w = scratch.reset();
+    w.u8(Req.Cancel);
+    w.u32(call.id);
+    w.u8(timedOut ? CancelReason.TimedOut : CancelReason.Cancelled);
+    this.send(w);
+    this.link.control.ringIfParked();
+  }
+
+  // ---- results ----
+
+  /** Settles every call whose result has arrived. */
+  drain(): void {
+    if (this.backlog.length > 0) this.flush();
+    if (this.results.hasData()) {
+      this.results.drain(this.onRecord);
+      // The loop holds results the full ring could not take: now there is room.
+      if (Atomics.load(this.words, L_RES_BACKLOG) !== 0) this.link.control.ring();
+    }
+    const posted = Atomics.load(this.words, L_RES_SIDE);
+    while (this.sideResultsTaken !== posted) {
+      const message = this.side.receive() as SideRecord | undefined;
+      if (message === undefined) break;
+      this.sideResultsTaken++;
+      this.settleFrom(new ByteReader(message.record));
+    }
+  }
+
+  private readonly onRecord = (offset: number, _length: number): void => {
+    this.settleFrom(this.reader.at(offset));
+  };
+
+  private settleFrom(r: ByteReader): void {
+    const op = r.u8();
+    const call = this.calls.get(r.u32());
+    if (call === undefined) return; // already settled here (cancelled, timed out)
+    this.calls.delete(call.id);
+    try {
+      if (op === Res.Ok) call.fulfill(r.value());
+      else if (op === Res.Err) call.fail(fromErrorData(r.value() as ErrorData));
+    } catch (err) {
+      call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
+    }
+  }
+
+  /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
+  private settleIfEnded(): boolean {
+    const control = this.link.control;
+    if (!control.ended) return false;
+    this.drain(); // answers published before the end still count
+    if (this.calls.size === 0) return true;
+    const error = this.endError();
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) call.fail(error);
+    return true;
+  }
+
+  private endError(): Error {
+    const control = this.link.control;
+    if (control.state === LoopState.Stopped) {
+      return new CancelledError(`Loop "${this.link.name}" was stopped before the task finished`);
+    }
+    const code = control.exitCode;
+    const cause = control.readCause();
+    const how = code === null ? 'ended unexpectedly' : `exited with code ${code}`;
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    return new LoopCrashedError(`Loop "${this.link.name}" crashed (its thread ${how})${why}`, code, cause === undefined ? undefined : { cause });
+  }
+
+  /** The loop has ended: wake and settle everything waiting here. */
+  onLoopEnded(): void {
+    this.settleIfEnded();
+    Atomics.add(this.words, L_RES_SEQ, 1);
+    Atomics.notify(this.words, L_RES_SEQ);
+  }
+
+  // ---- blocking ----
+
+  waitFor(call: Call, timeoutMs: number | undefined): void {
+    if (hostedLoopKey() === this.link.loopKey) {
+      throw new DeadlockError(
+        `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
+      );
+    }
+    const start = performance.now();
+    const giveUpAt = timeoutMs === undefined ? Infinity : start + timeoutMs;
+    const words = this.words;
+    for (;;) {
+      this.drain();
+      if (call.settled) return;
+      const now = performance.now();
+      if (now >= call.deadline) {
+        call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
+        return;
+      }
+      if (this.settleIfEnded()) return;
+      if (now >= giveUpAt) {
+        throw new TimeoutError(`result() gave up after ${timeoutMs} ms waiting for ${call.label}; the task is still pending`);
+      }
+      if (this.spin()) continue;
+      this.spill(); // nothing may stay behind in this thread while it sleeps
+      Atomics.or(words, L_WAITING, WAIT_SYNC);
+      const seq = Atomics.load(words, L_RES_SEQ);
+      if (!this.hasResults()) {
+        Atomics.wait(words, L_RES_SEQ, seq, Math.min(PARK_SLICE_MS, call.deadline - now, giveUpAt - now));
+      }
+      Atomics.and(words, L_WAITING, ~WAIT_SYNC);
+      this.link.probe?.();
+    }
+  }
+
+  /** True when results are waiting to be drained, in the ring or on the side channel. */
+  private hasResults(): boolean {
+    return this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
+  }
+
+  /** Spins until results are waiting; false when it gave up. Checks data, not the sequence word, so a result published just before the spin is not missed. */
+  private spin(): boolean {
+    for (let i = 0; i < SPIN; i++) {
+      if (this.hasResults()) return true;
+    }
+    return false;
+  }
+
+  // ---- awaiting ----
+
+  watch(call: Call): void {
+    this.watched++;
+    hold();
+    const previous = call.cleanup;
+    call.cleanup = () => {
+      previous?.();
+      this.watched--;
+      release();
+    };
+    if (call.deadline !== Infinity) this.armTimeout(call);
+    this.arm();
+  }
+
+  private armTimeout(call: Call): void {
+    const timer = setTimeout(() => {
+      call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
+    }, call.deadline - performance.now());
+    timer.unref();
+    const previous = call.cleanup;
+    call.cleanup = () => {
+      clearTimeout(timer);
+      previous?.();
+    };
+  }
+
+  private arm(): void {
+    if (this.armed || this.watched === 0) return;
+    this.armed = true;
+    Atomics.or(this.words, L_WAITING, WAIT_ASYNC);
+    const seq = Atomics.load(this.words, L_RES_SEQ);
+    if (this.hasResults()) {
+      setImmediate(this.onWake);
+      return;
+    }
+    const waited = Atomics.waitAsync(this.words, L_RES_SEQ, seq, ASYNC_SLICE_MS);
+    if (waited.async) void waited.value.then(this.onWake);
+    else setImmediate(this.onWake);
+  }
+
+  private readonly onWake = (): void => {
+    this.armed = false;
+    Atomics.and(this.words, L_WAITING, ~WAIT_ASYNC);
+    this.drain();
+    if (!this.settleIfEnded()) this.link.probe?.();
+    this.arm();
+  };
+
+  /** This thread no longer uses the lane (the loop ended or was replaced). */
+  close(): void {
+    this.ended = true;
+    this.side.close();
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * Encodes values into bytes for the rings. Structured clone (`v8.serialize`)
+ * costs microseconds even for a number, so the common shapes (primitives,
+ * plain arrays and objects of them) get a compact encoding of their own, and
+ * everything else falls back to `v8.serialize`, which keeps structured-clone
+ * semantics: shared references, cycles, Maps, typed arrays, Dates, and so on.
+ */
+import v8 from 'node:v8';
+import { TaskSerializationError } from './errors.js';
+
+const T_UNDEFINED = 0;
+const T_NULL = 1;
+const T_FALSE = 2;
+const T_TRUE = 3;
+const T_INT = 4;
+const T_NUMBER = 5;
+const T_STRING = 6;
+const T_ARRAY = 7;
+const T_OBJECT = 8;
+const T_V8 = 9;
+
+/** Containers per value the compact encoding handles before handing over to v8. */
+const MAX_CONTAINERS = 64;
+const MAX_DEPTH = 8;
+
+class Fallback {}
+const FALLBACK = new Fallback();
+
+/** A growable, reusable scratch buffer that records are encoded into. */
+export class ByteWriter {
+  buf: Buffer;
+  view: DataView;
+  pos = 0;
+  private containers: object[] = [];
+
+  constructor(size = 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.byteLength) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.byteLength * 2));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  str(s: string): void {
+    this.ensure(4 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 4, "utf8");
+    this.view.setUint32(this.pos, n, true);
+    this.pos += 4 + n;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.u32(b.byteLength);
+    this.ensure(b.byteLength);
+    this.buf.set(b, this.pos);
+    this.pos += b.byteLength;
+  }
+
+  /** A copy of the bytes written so far, with a buffer of its own (cheap to post). */
+  copy(): Uint8Array {
+    return new Uint8Array(this.buf.subarray(0, this.pos));
+  }
+
+  /**
+   * Appends `value`. Throws TaskSerializationError (with the path of the
+   * offending part) when it cannot be cloned; the message calls it
+   * "`role` of `owner.label`" (built only then: labels are long).
+   */
+  value(value: unknown, role: string, owner: { readonly label: string }): void {
+    const start = this.pos;
+    this.containers.length = 0;
+    try {
+      if (this.compact(value, 0) !== FALLBACK) return;
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err; // a string too long for compact form
+    }
+    this.pos = start;
+    this.u8(T_V8);
+    let data: Buffer;
+    try {
+      data = v8.serialize(value);
+    } catch (err) {
+      const path = findUncloneable(value) ?? '';
+      const at = path ? ` at ${path}` : '';
+      throw new TaskSerializationError(
+        `${role} of ${owner.label} cannot be cloned between threads${at}: ${(err as Error).message}`,
+        path,
+        { cause: err },
+      );
+    }
+    this.bytes(data);
+  }
+
+  private compact(v: unknown, depth: number): Fallback | undefined {
+    switch (typeof v) {
+      case 'undefined':
+        this.u8(T_UNDEFINED);
+        return;
+      case 'boolean':
+        this.u8(v ? T_TRUE : T_FALSE);
+        return;
+      case 'number':
+        if ((v | 0) === v && !Object.is(v, -0)) {
+          this.ensure(5);
+          this.buf[this.pos++] = T_INT;
+          this.view.setInt32(this.pos, v, true);
+          this.pos += 4;
+        } else {
+          this.u8(T_NUMBER);
+          this.f64(v);
+        }
+        return;
+      case 'string':
+        this.u8(T_STRING);
+        this.str(v);
+        return;
+      case 'object':
+        if (v === null) {
+          this.u8(T_NULL);
+          return;
+        }
+        return this.container(v, depth);
+      default:
+        return FALLBACK;
+    }
+  }
+
+  private container(v: object, depth: number): Fallback | undefined {
+    if (depth >= MAX_DEPTH || this.containers.length >= MAX_CONTAINERS) return FALLBACK;
+    // A container seen twice is a shared reference or a cycle: only v8 keeps those.
+    if (this.containers.includes(v)) return FALLBACK;
+    this.containers.push(v);
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Array.prototype) {
+      const arr = v as unknown[];
+      this.u8(T_ARRAY);
+      this.u32(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        const item = arr[i];
+        if (item === undefined && !(i in arr)) return FALLBACK; // holes
+        if (this.compact(item, depth + 1) === FALLBACK) return FALLBACK;
+      }
+      return;
+    }
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(v);
+      this.u8(T_OBJECT);
+      this.u32(keys.length);
+      for (const key of keys) {
+        this.str(key);
+        if (this.compact((v as Record<string, unknown>)[key], depth + 1) === FALLBACK) return FALLBACK;
+      }
+      return;
+    }
+    return FALLBACK;
+  }
+}
+
+/** Reads what ByteWriter wrote, from any byte view (shared or not). */
+export class ByteReader {
+  pos = 0;
+  private buf: Buffer;
+  private view: DataView;
+
+  constructor(bytes: Uint8Array) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  at(pos: number): this {
+    this.pos = pos;
+    return this;
+  }
+
+  u8(): number {
+    return this.buf[this.pos++]!;
+  }
+
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(): number {
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  str(): string {
+    const n = this.u32();
+    const s = this.buf.toString("utf8", this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /** A private copy of the next length-prefixed bytes. */
+  bytes(): Buffer {
+    const n = this.u32();
+    const copy = Buffer.allocUnsafe(n);
+    this.buf.copy(copy, 0, this.pos, this.pos + n);
+    this.pos += n;
+    return copy;
+  }
+
+  value(): unknown {
+    const tag = this.u8();
+    switch (tag) {
+      case T_UNDEFINED:
+        return undefined;
+      case T_NULL:
+        return null;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_INT: {
+        const v = this.view.getInt32(this.pos, true);
+        this.pos += 4;
+        return v;
+      }
+      case T_NUMBER:
+        return this.f64();
+      case T_STRING:
+        return this.str();
+      case T_ARRAY: {
+        const n = this.u32();
+        const arr = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) arr[i] = this.value();
+        return arr;
+      }
+      case T_OBJECT: {
+        const n = this.u32();
+        const obj: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const key = this.str();
+          const item = this.value();
+          // Assigning "__proto__" would replace the prototype; clone semantics make it an own property.
+          if (key === '__proto__') Object.defineProperty(obj, key, { value: item, enumerable: true, writable: true, configurable: true });
+          else obj[key] = item;
+        }
+        return obj;
+      }
+      case T_V8:
+        return v8.deserialize(this.bytes());
+      default:
+        throw new Error(`sideloop: corrupt record (value tag ${tag})`);
+    }
+  }
+}
+
+/** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>()): string | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') return path || '(value)';
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  try {
+    v8.serialize(value);
+    return undefined;
+  } catch {
+    // Look inside for the culprit; if none of the parts fails, the object itself does.
+  }
+  const entries: Iterable<[unknown, unknown]> =
+    value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
+  for (const [key, item] of entries) {
+    const step = Array.isArray(value) || value instanceof Set ? `[${String(key)}]` : `.${String(key)}`;
+    const found = findUncloneable(item, path + step, seen);
+    if (found !== undefined) return found;
+  }
+  return path || '(value)';
+}

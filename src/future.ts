@@ -1,0 +1,161 @@
+/**
+ * Futures: what `submitTask` returns. Both sit on a Call, the submitting
+ * thread's record of one task in flight; the lane that carries the task
+ * settles it.
+ */
+import { CancelledError } from './errors.js';
+import { checkTimeout } from './options.js';
+
+export const enum CallState {
+  Pending = 0,
+  Fulfilled = 1,
+  Rejected = 2,
+}
+
+/** What a Call needs from the lane that carries it. */
+export interface CallHost {
+  /** Blocks until the call settles; throws TimeoutError after `timeoutMs` (the call stays pending). */
+  waitFor(call: Call, timeoutMs: number | undefined): void;
+  /** Tells the loop to abort the task; the call is already settled. */
+  abandon(call: Call, timedOut: boolean): void;
+  /** The caller will await the call: wake this thread's event loop when it settles. */
+  watch(call: Call): void;
+}
+
+export class Call<T = unknown> {
+  state = CallState.Pending;
+  value: T | undefined;
+  error: unknown;
+  /** performance.now() by which the task must settle, from `timeoutMs`. */
+  deadline = Infinity;
+  /** Set once someone awaits the call. */
+  // Method syntax keeps Call<T> assignable to Call<unknown> (parameters stay bivariant).
+  resolve?(value: T): void;
+  reject?(reason: unknown): void;
+  /** Run once the call settles (timers, abort listeners). */
+  cleanup?(): void;
+
+  constructor(
+    readonly id: number,
+    readonly host: CallHost,
+    readonly label: string,
+  ) {}
+
+  get settled(): boolean {
+    return this.state !== CallState.Pending;
+  }
+
+  fulfill(value: T): void {
+    if (this.state !== CallState.Pending) return;
+    this.state = CallState.Fulfilled;
+    this.value = value;
+    this.cleanup?.();
+    this.resolve?.(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.state !== CallState.Pending) return;
+    this.state = CallState.Rejected;
+    this.error = error;
+    this.cleanup?.();
+    this.reject?.(error);
+  }
+
+  /** Settles with CancelledError (or `error`) and tells the loop; false if already settled. */
+  cancel(error?: unknown, timedOut = false): boolean {
+    if (this.state !== CallState.Pending) return false;
+    this.fail(error ?? new CancelledError(`${this.label} was cancelled`));
+    this.host.abandon(this, timedOut);
+    return true;
+  }
+
+  /** The value, or throws the error. Only for settled calls. */
+  outcome(): T {
+    if (this.state === CallState.Rejected) throw this.error;
+    return this.value as T;
+  }
+}
+
+/** An awaitable future: a real Promise, plus `cancel()`. */
+export class TaskFuture<T> extends Promise<T> {
+  // then/catch/finally return plain Promises, not TaskFutures without a call.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  private call!: Call<T>;
+
+  /** @internal */
+  static of<T>(call: Call<T>): TaskFuture<T> {
+    const future = new TaskFuture<T>((resolve, reject) => {
+      call.resolve = resolve;
+      call.reject = reject;
+    });
+    future.call = call;
+    if (call.state === CallState.Fulfilled) call.resolve!(call.value as T);
+    else if (call.state === CallState.Rejected) call.reject!(call.error);
+    else call.host.watch(call);
+    return future;
+  }
+
+  /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
+  cancel(): boolean {
+    return this.call.cancel();
+  }
+
+  /** True once the task has settled. */
+  done(): boolean {
+    return this.call.settled;
+  }
+}
+
+/** A future whose `result()` blocks the calling thread until the task settles. Also awaitable. */
+export class SyncFuture<T> implements PromiseLike<T> {
+  private promise?: Promise<T>;
+
+  /** @internal */
+  constructor(private readonly call: Call<T>) {}
+
+  /**
+   * Blocks until the task settles, then returns its value or throws its error.
+   * With `timeoutMs`, throws TimeoutError when it runs out; the future stays usable.
+   */
+  result(timeoutMs?: number): T {
+    if (timeoutMs !== undefined) checkTimeout(timeoutMs, 'timeoutMs');
+    if (!this.call.settled) this.call.host.waitFor(this.call, timeoutMs);
+    return this.call.outcome();
+  }
+
+  done(): boolean {
+    return this.call.settled;
+  }
+
+  /** The task's error once it has failed; null while pending or after success. */
+  exception(): unknown {
+    return this.call.state === CallState.Rejected ? this.call.error : null;
+  }
+
+  cancel(): boolean {
+    return this.call.cancel();
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.promise ??= TaskFuture.of(this.call).then((v) => v);
+    return this.promise.then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'SyncFuture';
+  }
+}

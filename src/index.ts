@@ -1,0 +1,32 @@
+export { LoopManager } from './loop-manager.js';
+export type {
+  LoopHandle,
+  LoopManagerOptions,
+  LoopStateName,
+  StartOptions,
+  StopOptions,
+  SubmitTaskOptions,
+} from './loop-manager.js';
+export type { LoopStats } from './control.js';
+export { getOrCreateLoopManager } from './resolve.js';
+export type { GetOrCreateOptions } from './resolve.js';
+export { DEFAULT_LOOP_ID } from './registry.js';
+export type { LoopId, ManagerInfo } from './registry.js';
+export { TaskFuture, SyncFuture } from './future.js';
+export { Task, task, defineTasks, inlineTask } from './task.js';
+export type { DefineTasksOptions, TaskMakers } from './task.js';
+export { currentSignal } from './task-context.js';
+export {
+  SideloopError,
+  ManagerNotFound,
+  UnknownAsyncTaskError,
+  LoopNotRunningError,
+  LoopAlreadyRunningError,
+  NotOwnerError,
+  DeadlockError,
+  TimeoutError,
+  CancelledError,
+  LoopCrashedError,
+  TaskNotFoundError,
+  TaskSerializationError,
+} from './errors.js';

@@ -1,0 +1,91 @@
+/**
+ * A lane joins one submitting thread to one loop: shared memory with the two
+ * rings (see protocol.ts), plus a side channel for what the rings cannot
+ * carry. Both ends build their views with `laneViews`.
+ */
+import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
+
+export interface LaneViews {
+  readonly words: Int32Array;
+  readonly requests: Uint8Array;
+  readonly results: Uint8Array;
+}
+
+export function createLaneMemory(): SharedArrayBuffer {
+  return new SharedArrayBuffer(laneByteLength());
+}
+
+export function laneViews(memory: SharedArrayBuffer): LaneViews {
+  return {
+    words: new Int32Array(memory, 0, LANE_HEADER_BYTES >>> 2),
+    requests: new Uint8Array(memory, LANE_HEADER_BYTES, RING_BYTES),
+    results: new Uint8Array(memory, LANE_HEADER_BYTES + RING_BYTES, RING_BYTES),
+  };
+}
+
+type Transferable = ArrayBuffer | MessagePort;
+
+/**
+ * Messages in one direction are read synchronously with receiveMessageOnPort,
+ * only when a ring record says one is waiting, so neither end listens for them.
+ */
+export interface SideChannel {
+  /** False when the other end is gone. */
+  post(message: unknown, transfer?: readonly Transferable[]): boolean;
+  receive(): unknown;
+  readonly canTransfer: boolean;
+  close(): void;
+}
+
+export class PortSideChannel implements SideChannel {
+  readonly canTransfer = true;
+  constructor(readonly port: MessagePort) {
+    port.unref();
+  }
+  post(message: unknown, transfer?: readonly Transferable[]): boolean {
+    // MessagePort#postMessage returns false once the other end has been closed or its thread died.
+    const sent = (this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined)(message, transfer);
+    return sent !== false;
+  }
+  receive(): unknown {
+    return receiveMessageOnPort(this.port)?.message;
+  }
+  close(): void {
+    this.port.close();
+  }
+}
+
+/** For threads that hold no port to the loop: one BroadcastChannel per direction. */
+export class BroadcastSideChannel implements SideChannel {
+  readonly canTransfer = false;
+  private readonly out: BroadcastChannel;
+  private readonly in: BroadcastChannel;
+  constructor(outName: string, inName: string) {
+    this.out = new BroadcastChannel(outName);
+    this.in = new BroadcastChannel(inName);
+    this.out.unref();
+    this.in.unref();
+  }
+  post(message: unknown): boolean {
+    this.out.postMessage(message);
+    return true;
+  }
+  receive(): unknown {
+    return receiveMessageOnPort(this.in as unknown as MessagePort)?.message;
+  }
+  close(): void {
+    this.out.close();
+    this.in.close();
+  }
+}
+
+/**
+ * Whether the thread holding the other end of `port` is alive. It posts a
+ * message, so use a port whose other end discards what it receives. Works
+ * while this thread is blocked: the answer comes from the port's entanglement,
+ * not from an event.
+ */
+export function peerAlive(port: MessagePort): boolean {
+  return (port.postMessage as (m: unknown) => boolean | undefined)(0) !== false;
+}

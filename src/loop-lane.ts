@@ -1,0 +1,167 @@
+/**
+ * The loop's end of a lane: reads requests in order (ring, then side
+ * channel) and writes results (ring, or side channel when the ring is full).
+ */
+import { ByteReader, ByteWriter } from './codec.js';
+import { toErrorData } from './error-codec.js';
+import { TaskSerializationError } from './errors.js';
+import { laneViews, type SideChannel } from './lane.js';
+import {
+  L_REQ_HEAD,
+  L_REQ_SIDE,
+  L_REQ_SIDE_TAKEN,
+  L_REQ_TAIL,
+  L_RES_BACKLOG,
+  L_RES_HEAD,
+  L_RES_SEQ,
+  L_RES_SIDE,
+  L_RES_TAIL,
+  L_WAITING,
+  MAX_INLINE_RECORD,
+  Res,
+  type SideRecord,
+} from './protocol.js';
+import { RingReader, RingWriter } from './ring.js';
+
+/** Handles one request; `args` is set when they came structured-cloned on the side channel. */
+export type RequestHandler = (lane: LoopLane, r: ByteReader, args: unknown[] | undefined) => void;
+
+const scratch = new ByteWriter(4096);
+
+export class LoopLane {
+  private readonly words: Int32Array;
+  private readonly requests: RingReader;
+  private readonly results: RingWriter;
+  private readonly reader: ByteReader;
+  private sideTaken = 0;
+  private resultsOnSide = 0;
+  /** Results that met a full ring, oldest first. */
+  private readonly backlog: Uint8Array[] = [];
+  /** Results written since the submitter was last told. */
+  private unannounced = false;
+  /** Functions this lane has declared, by id: resolved lazily by the runtime. */
+  readonly fns = new Map<number, unknown>();
+  /** Tasks running for this lane, by call id (the runtime's jobs). */
+  readonly running = new Map<number, { abort(reason: unknown): void }>();
+  /** Calls cancelled before the loop saw them start. */
+  readonly cancelledEarly = new Set<number>();
+  /** Highest call id seen: a cancel for a higher one arrived before its submit. */
+  maxCallId = 0;
+
+  constructor(
+    readonly id: number,
+    memory: SharedArrayBuffer,
+    private readonly side: SideChannel,
+  ) {
+    const views = laneViews(memory);
+    this.words = views.words;
+    this.requests = new RingReader(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
+    this.results = new RingWriter(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
+    this.reader = new ByteReader(views.requests);
+  }
+
+  hasRequests(): boolean {
+    return this.requests.hasData() || Atomics.load(this.words, L_REQ_SIDE) !== this.sideTaken;
+  }
+
+  /** Hands every waiting request to `handle`; returns how many there were. */
+  drain(handle: RequestHandler): number {
+    let count = this.requests.hasData() ? this.requests.drain((offset) => handle(this, this.reader.at(offset), undefined)) : 0;
+    const posted = Atomics.load(this.words, L_REQ_SIDE);
+    while (this.sideTaken !== posted) {
+      const message = this.side.receive() as SideRecord | undefined;
+      if (message === undefined) break;
+      this.sideTaken++;
+      Atomics.store(this.words, L_REQ_SIDE_TAKEN, this.sideTaken);
+      handle(this, new ByteReader(message.record), message.args);
+      count++;
+    }
+    return count;
+  }
+
+  ok(callId: number, value: unknown, owner: { readonly label: string }): void {
+    const w = scratch.reset();
+    w.u8(Res.Ok);
+    w.u32(callId);
+    try {
+      w.value(value, 'The result', owner);
+    } catch (err) {
+      this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
+      return;
+    }
+    this.publish(w);
+  }
+
+  fail(callId: number, error: unknown): void {
+    const w = scratch.reset();
+    w.u8(Res.Err);
+    w.u32(callId);
+    w.value(toErrorData(error), 'The error', { label: 'a task' });
+    this.publish(w);
+  }
+
+  private publish(w: ByteWriter): void {
+    this.unannounced = true;
+    if (w.pos > MAX_INLINE_RECORD) return this.post(w.copy());
+    if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
+    this.backlog.push(w.copy());
+    this.flush();
+  }
+
+  private post(record: Uint8Array): void {
+    this.side.post({ record } satisfies SideRecord);
+    this.resultsOnSide++;
+    Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
+  }
+
+  /**
+   * Moves held results into the ring. When some stay, the flag asks the
+   * submitter to ring after it reads; setting it before the last try means
+   * a submitter that read just before still leaves room that try sees.
+   */
+  flush(): void {
+    const backlog = this.backlog;
+    let sent = 0;
+    const tryAll = (): void => {
+      while (sent < backlog.length && this.results.tryWrite(backlog[sent]!, backlog[sent]!.byteLength)) sent++;
+    };
+    tryAll();
+    if (sent < backlog.length) {
+      Atomics.store(this.words, L_RES_BACKLOG, 1);
+      tryAll();
+    }
+    if (sent > 0) {
+      backlog.splice(0, sent);
+      this.unannounced = true;
+    }
+    if (backlog.length === 0) Atomics.store(this.words, L_RES_BACKLOG, 0);
+  }
+
+  get hasBacklog(): boolean {
+    return this.backlog.length > 0;
+  }
+
+  /** Sends held results on the side channel: the loop is about to exit. */
+  spill(): void {
+    for (const record of this.backlog) this.post(record);
+    this.backlog.length = 0;
+  }
+
+  /** Tells the submitter that results are waiting, waking it if it waits. */
+  announce(): void {
+    if (!this.unannounced) return;
+    this.unannounced = false;
+    Atomics.add(this.words, L_RES_SEQ, 1);
+    if (Atomics.load(this.words, L_WAITING) !== 0) Atomics.notify(this.words, L_RES_SEQ);
+  }
+
+  /** Wakes the submitter regardless (the loop is ending). */
+  wake(): void {
+    Atomics.add(this.words, L_RES_SEQ, 1);
+    Atomics.notify(this.words, L_RES_SEQ);
+  }
+
+  close(): void {
+    this.side.close();
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * LoopManager: the owner's side of a loop. It starts and stops the loop
+ * thread, watches it for death, and submits tasks through this thread's lane.
+ */
+import { MessageChannel, type MessagePort, type ResourceLimits, threadId, Worker, SHARE_ENV } from 'node:worker_threads';
+import { ClientLane } from './client-lane.js';
+import { LoopControl, type LoopStats } from './control.js';
+import { debug } from './debug.js';
+import {
+  LoopAlreadyRunningError,
+  LoopNotRunningError,
+  NotOwnerError,
+  UnknownAsyncTaskError,
+} from './errors.js';
+import { Call, CallState, SyncFuture, TaskFuture } from './future.js';
+import { createLaneMemory, peerAlive, PortSideChannel } from './lane.js';
+import { checkBoolean, checkId, checkKnown, checkOptions, checkTimeout } from './options.js';
+import { LoopState, StopMode, type LoopBootData } from './protocol.js';
+import { allManagers, DEFAULT_LOOP_ID, forget, register, registrySnapshot, type LoopId, type ManagerInfo } from './registry.js';
+import { checkTaskType, describe, Task } from './task.js';
+import { CancelledError } from './errors.js';
+
+export type LoopStateName = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
+
+export interface LoopManagerOptions {
+  /** Registry key; managers of one thread with the same id replace each other. Default: the default loop. */
+  id?: string | number;
+  /** For messages and the loop thread's name. Default: the id. */
+  name?: string;
+  resourceLimits?: ResourceLimits;
+  /** Node flags for the loop thread. Default: the parent's (so tsx and loaders carry over). */
+  execArgv?: string[];
+  /** The loop thread's process.env. Default: a copy of the parent's. */
+  env?: Record<string, string | undefined> | typeof SHARE_ENV;
+}
+
+export interface StartOptions {
+  /** Protects the loop: it then accepts only tasks of this type. */
+  taskType?: string;
+}
+
+export interface StopOptions {
+  /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
+  cancelPending?: boolean;
+  /** Terminate the loop thread if it has not finished by then. */
+  timeoutMs?: number;
+}
+
+export interface SubmitTaskOptions {
+  /** Returns a SyncFuture (blocking `result()`) instead of a TaskFuture. */
+  returnSyncFuture?: boolean;
+  /** The task's type, checked against a protected loop; overrides the task's own. */
+  taskType?: string;
+  /** Cancels the task when it aborts. */
+  signal?: AbortSignal;
+  /** Aborts the task and rejects its future with TimeoutError when it runs longer. */
+  timeoutMs?: number;
+  /** ArrayBuffers and MessagePorts among the arguments to move instead of copy. */
+  transfer?: readonly (ArrayBuffer | MessagePort)[];
+}
+
+/** The loop's thread, as seen from outside. */
+export interface LoopHandle {
+  readonly threadId: number;
+  eventLoopUtilization(): { idle: number; active: number; utilization: number };
+  /** Makes the loop keep the process alive even when idle. */
+  ref(): void;
+  unref(): void;
+}
+
+interface Run {
+  readonly key: string;
+  readonly control: LoopControl;
+  readonly worker: Worker;
+  readonly lane: ClientLane;
+  readonly lifePort: MessagePort;
+  readonly exited: Promise<number>;
+  lastError?: unknown;
+}
+
+const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env'] as const;
+const SUBMIT_OPTIONS = ['returnSyncFuture', 'taskType', 'signal', 'timeoutMs', 'transfer'] as const;
+const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
+let runCounter = 0;
+
+export class LoopManager implements AsyncDisposable {
+  readonly id: LoopId;
+  readonly name: string;
+  readonly ownerThreadId: number = threadId;
+  private readonly workerOptions: Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
+  private run: Run | undefined;
+  private protectedType: string | null = null;
+  private lastState: LoopStateName = 'idle';
+
+  constructor(opts?: LoopManagerOptions) {
+    const o = checkOptions(opts, 'new LoopManager()');
+    checkKnown(o, MANAGER_OPTIONS, 'new LoopManager()');
+    checkId(o.id);
+    if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`The "name" option must be a string, got ${describe(o.name)}`);
+    if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
+      throw new TypeError('The "execArgv" option must be an array of strings');
+    }
+    if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
+      throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
+    }
+    this.id = (o.id as string | number | undefined) ?? DEFAULT_LOOP_ID;
+    this.name = (o.name as string | undefined) ?? (this.id === DEFAULT_LOOP_ID ? 'default' : String(this.id));
+    this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
+    register(this);
+  }
+
+  /** The task type this loop accepts, or null when it accepts every task. */
+  get taskType(): string | null {
+    return this.run ? this.protectedType : null;
+  }
+
+  get state(): LoopStateName {
+    const run = this.run;
+    if (!run) return this.lastState;
+    switch (run.control.state) {
+      case LoopState.Starting:
+        return 'starting';
+      case LoopState.Running:
+        return 'running';
+      case LoopState.Stopping:
+        return 'stopping';
+      case LoopState.Stopped:
+        return 'stopped';
+      default:
+        return 'crashed';
+    }
+  }
+
+  /** True while the loop takes tasks (starting or running). */
+  get isRunning(): boolean {
+    return this.run?.control.accepting ?? false;
+  }
+
+  private assertOwner(what: string): void {
+    if (threadId !== this.ownerThreadId) {
+      throw new NotOwnerError(`Only the thread that owns loop "${this.name}" (thread ${this.ownerThreadId}) can ${what} it; this is thread ${threadId}`);
+    }
+  }
+
+  /** Spawns the loop thread. Tasks may be submitted at once: they wait for the thread to boot. */
+  start(opts?: StartOptions): this {
+    this.assertOwner('start');
+    const o = checkOptions(opts, 'start()');
+    checkKnown(o, ['taskType'], 'start()');
+    if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
+    if (this.run && !this.run.control.ended) {
+      throw new LoopAlreadyRunningError(`Loop "${this.name}" is already ${this.state}${this.state === 'stopping' ? '; await stop() first' : ''}`);
+    }
+    this.protectedType = (o.taskType as string | undefined) ?? null;
+    this.run = this.spawn();
+    debug('started loop %s (key %s, type %s)', this.name, this.run.key, this.protectedType);
+    return this;
+  }
+
+  private spawn(): Run {
+    const key = `${process.pid}.${threadId}.${++runCounter}.${Math.random().toString(36).slice(2, 8)}`;
+    const control = new LoopControl();
+    Atomics.store(control.words, 0, LoopState.Starting);
+    control.startedAt = performance.timeOrigin + performance.now();
+    const memory = createLaneMemory();
+    const side = new MessageChannel();
+    const life = new MessageChannel();
+    const boot: LoopBootData & { lifePort: MessagePort } = {
+      control: control.memory,
+      loopKey: key,
+      name: this.name,
+      taskType: this.protectedType,
+      ownerLane: { memory, laneId: 0, port: side.port2 },
+      lifePort: life.port2,
+    };
+    const worker = new Worker(loopThreadUrl, {
+      workerData: boot,
+      transferList: [side.port2, life.port2],
+      ...(this.workerOptions.resourceLimits && { resourceLimits: this.workerOptions.resourceLimits }),
+      ...(this.workerOptions.execArgv && { execArgv: this.workerOptions.execArgv }),
+      ...(this.workerOptions.env && { env: this.workerOptions.env }),
+    });
+    worker.unref();
+    life.port1.unref();
+    const link = { loopKey: key, control, name: this.name, probe: () => this.probe(run) };
+    let onExit!: (code: number) => void;
+    const run: Run = {
+      key,
+      control,
+      worker,
+      lane: new ClientLane(link, memory, new PortSideChannel(side.port1)),
+      lifePort: life.port1,
+      exited: new Promise<number>((resolve) => (onExit = resolve)),
+    };
+    worker.on('error', (err) => {
+      run.lastError = err;
+    });
+    worker.on('exit', (code) => {
+      this.ended(run, code);
+      onExit(code);
+    });
+    return run;
+  }
+
+  /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
+  private probe(run: Run): void {
+    if (!run.control.ended && !peerAlive(run.lifePort)) {
+      run.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
+      run.lane.onLoopEnded();
+    }
+  }
+
+  private ended(run: Run, code: number): void {
+    if (run.control.state !== LoopState.Stopped) {
+      const cause = run.lastError ?? new Error(`The loop thread exited with code ${code}`);
+      if (run.control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
+    }
+    run.lane.onLoopEnded();
+    run.lane.close();
+    run.lifePort.close();
+  }
+
+  /**
+   * Stops the loop: running tasks finish (or are cancelled with `cancelPending`),
+   * then the thread exits. With `timeoutMs`, a loop still busy by then is terminated.
+   */
+  async stop(opts?: StopOptions): Promise<void> {
+    this.assertOwner('stop');
+    const o = checkOptions(opts, 'stop()');
+    checkKnown(o, ['cancelPending', 'timeoutMs'], 'stop()');
+    checkBoolean(o.cancelPending, 'cancelPending');
+    if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
+    const run = this.run;
+    if (!run) return;
+    if (!run.control.ended) run.control.requestStop(o.cancelPending ? StopMode.CancelPending : StopMode.Graceful);
+    run.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
+    let timer: NodeJS.Timeout | undefined;
+    if (o.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        debug('loop %s did not stop within %d ms: terminating', this.name, o.timeoutMs);
+        run.control.setState(LoopState.Stopped);
+        void run.worker.terminate();
+      }, o.timeoutMs as number);
+    }
+    try {
+      await run.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.lastState = this.state;
+  }
+
+  /** Submits a task; see SubmitTaskOptions. Throws at once for a stopped loop, a wrong type, or uncloneable arguments. */
+  submitTask<T>(task: Task<T>, opts: SubmitTaskOptions & { returnSyncFuture: true }): SyncFuture<T>;
+  submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions & { returnSyncFuture?: false }): TaskFuture<T>;
+  submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions): TaskFuture<T> | SyncFuture<T>;
+  submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions): TaskFuture<T> | SyncFuture<T> {
+    const o = checkOptions(opts, 'submitTask()') as SubmitTaskOptions;
+    checkKnown(o as Record<string, unknown>, SUBMIT_OPTIONS, 'submitTask()');
+    checkTask(task);
+    checkBoolean(o.returnSyncFuture, 'returnSyncFuture');
+    if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
+    if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
+    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`The "signal" option must be an AbortSignal, got ${describe(o.signal)}`);
+    if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw new TypeError(`The "transfer" option must be an array, got ${describe(o.transfer)}`);
+    const run = this.run;
+    if (!run || !run.control.accepting) {
+      throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}`);
+    }
+    const taskType = o.taskType ?? task.taskType ?? null;
+    if (this.protectedType !== null && taskType !== this.protectedType) {
+      throw new UnknownAsyncTaskError(taskType, this.protectedType);
+    }
+    let call: Call<T>;
+    if (o.signal?.aborted) {
+      call = new Call<T>(0, run.lane, task.label);
+      call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
+    } else {
+      call = run.lane.submit(task, { taskType, timeoutMs: o.timeoutMs, transfer: o.transfer });
+      if (o.signal) followSignal(call, o.signal);
+    }
+    return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);
+  }
+
+  /** The loop thread. Throws LoopNotRunningError when the loop is not running. */
+  getEventLoop(): LoopHandle {
+    const run = this.run;
+    if (!run || !run.control.accepting) throw new LoopNotRunningError(`Loop "${this.name}" is ${this.state}: it has no event loop`);
+    const worker = run.worker;
+    return {
+      threadId: worker.threadId,
+      eventLoopUtilization: () => worker.performance.eventLoopUtilization(),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+    };
+  }
+
+  stats(): LoopStats {
+    const run = this.run;
+    if (!run) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    const stats = run.control.stats();
+    if (run.control.ended) stats.uptime = 0;
+    return stats;
+  }
+
+  /** Stops the loop and removes the manager from the registry: stopped for good. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+    forget(this);
+  }
+
+  /** Every live manager in the process. */
+  static allInstances(): LoopManager[] {
+    return allManagers();
+  }
+
+  /** A snapshot of the registry: thread id -> (loop id -> manager info). */
+  static registry(): ReadonlyMap<number, ReadonlyMap<LoopId, ManagerInfo>> {
+    return registrySnapshot();
+  }
+}
+
+function checkTask(task: unknown): asserts task is Task {
+  if (task instanceof Task) return;
+  throw new TypeError(`submitTask() needs a Task (from defineTasks, task or inlineTask), got ${describe(task)}`);
+}
+
+function followSignal(call: Call, signal: AbortSignal): void {
+  const onAbort = () => call.cancel(new CancelledError(`${call.label} was cancelled by its signal`, { cause: signal.reason }));
+  signal.addEventListener('abort', onAbort, { once: true });
+  const previous = call.cleanup;
+  call.cleanup = () => {
+    signal.removeEventListener('abort', onAbort);
+    previous?.();
+  };
+  if (call.state !== CallState.Pending) call.cleanup();
+}

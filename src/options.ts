@@ -1,0 +1,46 @@
+/**
+ * Option checks shared by the public entry points. Each names the option it
+ * rejects: a TypeError for the wrong type, a RangeError for a bad value.
+ */
+import { describe } from './task.js';
+
+export function checkOptions(value: unknown, where: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`The options of ${where} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function checkTimeout(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number') throw new TypeError(`The "${option}" option must be a number of milliseconds, got ${describe(value)}`);
+  if (!(value >= 0)) throw new RangeError(`The "${option}" option must be >= 0, got ${value}`);
+}
+
+export function checkBoolean(value: unknown, option: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`The "${option}" option must be a boolean, got ${describe(value)}`);
+  }
+}
+
+export function checkId(value: unknown, option = 'id'): asserts value is string | number | undefined {
+  if (value === undefined) return;
+  if (typeof value === 'string') {
+    if (value.length === 0) throw new RangeError(`The "${option}" option must not be an empty string`);
+    return;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`The "${option}" option must be a finite number, got ${value}`);
+    return;
+  }
+  throw new TypeError(`The "${option}" option must be a string or a number, got ${describe(value)}`);
+}
+
+/** Rejects option names the function does not know, which usually are typos. */
+export function checkKnown(opts: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`Unknown option "${key}" for ${where}; known options are ${known.join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Tasks: an unstarted async call, described by data the loop thread can act
+ * on (a module and an export, or a function's source) plus its arguments.
+ */
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+declare const resultBrand: unique symbol;
+
+export type TaskKind = 'module' | 'inline';
+
+/** An unstarted async call whose result is `T`. Make one with `defineTasks`, `task` or `inlineTask`. */
+export class Task<T = unknown> {
+  declare readonly [resultBrand]?: T;
+  /** Identifies the function: the same key means the same code in the loop. */
+  readonly key: string;
+
+  /** @internal Use `task()`, `defineTasks()` or `inlineTask()`. */
+  constructor(
+    readonly kind: TaskKind,
+    /** `module`: the module's URL; `inline`: the function's source. */
+    readonly target: string,
+    /** `module`: the export; `inline`: the function's name, for messages. */
+    readonly exportName: string,
+    readonly args: readonly unknown[],
+    readonly taskType: string | null,
+  ) {
+    this.key = kind === 'module' ? `m:${target}#${exportName}` : `i:${target}`;
+    Object.freeze(this);
+  }
+
+  /** How messages name this task. */
+  get label(): string {
+    return this.kind === 'module' ? `task "${this.exportName}" of ${this.target}` : `inline task "${this.exportName || '(anonymous)'}"`;
+  }
+
+  /** A copy carrying `taskType`. */
+  withType(taskType: string | null): Task<T> {
+    if (taskType !== null) checkTaskType(taskType, 'taskType');
+    return new Task<T>(this.kind, this.target, this.exportName, this.args, taskType);
+  }
+}
+
+export function checkTaskType(value: unknown, option: string): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`The "${option}" option must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw new RangeError(`The "${option}" option must not be empty`);
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)}`;
+  if (typeof value === 'function') return `a function`;
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Turns a module URL or absolute path into the URL string the loop thread imports. */
+export function moduleHref(moduleUrlOrPath: unknown): string {
+  if (moduleUrlOrPath instanceof URL) return moduleUrlOrPath.href;
+  if (typeof moduleUrlOrPath !== 'string') {
+    throw new TypeError(`A task module must be a URL or an absolute path, got ${describe(moduleUrlOrPath)}`);
+  }
+  if (isAbsolute(moduleUrlOrPath)) return pathToFileURL(moduleUrlOrPath).href;
+  if (/^(file|data|node):/.test(moduleUrlOrPath)) return new URL(moduleUrlOrPath).href;
+  throw new TypeError(
+    `A task module must be a URL or an absolute path, got ${describe(moduleUrlOrPath)}; ` +
+      `use new URL('./tasks.js', import.meta.url) or path.resolve(__dirname, 'tasks.js')`,
+  );
+}
+
+function checkExportName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new TypeError(`A task's export name must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+/** The untyped low-level form: `task(url, 'fetchUser', 42)`. */
+export function task<T = unknown>(moduleUrlOrPath: URL | string, exportName: string, ...args: unknown[]): Task<T> {
+  const href = moduleHref(moduleUrlOrPath);
+  checkExportName(exportName);
+  return new Task<T>('module', href, exportName, args, null);
+}
+
+/** Matches any function without naming `any`. */
+type AnyFunction = (...args: never[]) => unknown;
+
+/** What `defineTasks<M>` returns: one task maker per function export of `M`. */
+export type TaskMakers<M> = {
+  readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Task<Awaited<R>>
+    : never;
+};
+
+export interface DefineTasksOptions {
+  /** Stamped on every task made, for loops protected by a task type. */
+  taskType?: string;
+}
+
+/**
+ * Typed task makers for a module: `defineTasks<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))`.
+ * Nothing is loaded here; the module is imported in the loop thread.
+ */
+export function defineTasks<M>(moduleUrlOrPath: URL | string, opts: DefineTasksOptions = {}): TaskMakers<M> {
+  const href = moduleHref(moduleUrlOrPath);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`defineTasks options must be an object, got ${describe(opts)}`);
+  const taskType = opts.taskType ?? null;
+  if (taskType !== null) checkTaskType(taskType, 'taskType');
+  const makers = new Map<string, (...args: unknown[]) => Task>();
+  return new Proxy(Object.create(null) as TaskMakers<M>, {
+    get(_target, prop) {
+      // `then` must stay undefined so that awaiting the object does not treat it as a thenable.
+      if (typeof prop !== 'string' || prop === 'then') return undefined;
+      let make = makers.get(prop);
+      if (!make) {
+        make = (...args: unknown[]) => new Task('module', href, prop, args, taskType);
+        makers.set(prop, make);
+      }
+      return make;
+    },
+  });
+}
+
+const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
+
+/**
+ * A self-contained function shipped as source and compiled once per loop.
+ * It cannot see variables of the scope it was written in; inside it, use
+ * `await import(...)` to reach modules.
+ */
+export function inlineTask<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Task<Awaited<R>> {
+  if (typeof fn !== 'function') throw new TypeError(`inlineTask needs a function, got ${describe(fn)}`);
+  const source = Function.prototype.toString.call(fn);
+  if (NATIVE_SOURCE.test(source)) {
+    throw new TypeError(
+      `inlineTask cannot ship ${fn.name ? `"${fn.name}"` : 'this function'}: bound and native functions have no source to send to another thread`,
+    );
+  }
+  if (/^class\b/.test(source)) throw new TypeError('inlineTask needs a function, got a class');
+  return new Task<Awaited<R>>('inline', source, fn.name, args, null);
+}
