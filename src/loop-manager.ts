@@ -177,7 +177,7 @@ export class LoopManager implements AsyncDisposable {
       workerData: boot,
       transferList: [side.port2, life.port2],
       ...(this.workerOptions.resourceLimits && { resourceLimits: this.workerOptions.resourceLimits }),
-      ...(this.workerOptions.execArgv && { execArgv: this.workerOptions.execArgv }),
+      execArgv: this.workerOptions.execArgv ?? inheritedExecArgv(),
       ...(this.workerOptions.env && { env: this.workerOptions.env }),
     });
     worker.unref();
@@ -318,6 +318,22 @@ export class LoopManager implements AsyncDisposable {
   static registry(): ReadonlyMap<number, ReadonlyMap<LoopId, ManagerInfo>> {
     return registrySnapshot();
   }
+}
+
+/** Flags that describe the parent's entry point, not its runtime: a worker handed them fails to load its own file. */
+const ENTRY_FLAGS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print']);
+const ENTRY_FLAGS = /^(--input-type|--eval|--print|--test|--watch|--check|--interactive|-i$|-c$)/;
+
+/** The parent's Node flags (loaders such as tsx's included), minus those that only make sense for its entry point. */
+function inheritedExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (ENTRY_FLAGS_WITH_VALUE.has(arg)) i++;
+    else if (!ENTRY_FLAGS.test(arg)) out.push(arg);
+  }
+  return out;
 }
 
 function checkTask(task: unknown): asserts task is Task {

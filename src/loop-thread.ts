@@ -32,6 +32,7 @@ import {
   type LoopBootData,
 } from './protocol.js';
 import { installLoopThreadContext } from './task-context.js';
+import { inheritLoaders } from './loaders.js';
 import { resolveTask, type TaskFunction } from './task-resolver.js';
 
 /**
@@ -336,6 +337,7 @@ process.on('exit', (code) => {
 
 // ---- go ----
 
+await inheritLoaders(process.execArgv);
 control.loopThreadId = threadId;
 setInterval(() => {}, 2 ** 30); // the loop lives until stopped; waitAsync alone holds no handle
 if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LoopCrashedError, LoopManager, LoopNotRunningError, inlineTask } from '../dist/index.js';
+import { tasks } from './helpers.mjs';
+
+/** A task that makes the loop die `ms` from now, in the way `how` says. */
+const dieLater = (how, ms) =>
+  inlineTask(
+    (how, ms) => {
+      setTimeout(() => {
+        if (how === 'exit') process.exit(3);
+        throw new Error('thrown outside any task');
+      }, ms);
+      return 'armed';
+    },
+    how,
+    ms,
+  );
+
+async function startWarm(options) {
+  const mgr = new LoopManager(options).start();
+  await mgr.submitTask(tasks.echo('warm'));
+  return mgr;
+}
+
+test('process.exit in a task settles every pending future, including a blocked result(), with LoopCrashedError', { timeout: 20000 }, async () => {
+  const mgr = await startWarm({ name: 'exits' });
+  const pendingAsync = mgr.submitTask(tasks.sleep(60000)).catch((e) => e);
+  const pendingSync = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+  await mgr.submitTask(dieLater('exit', 100));
+  const blocked = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+  const started = Date.now();
+  assert.throws(() => blocked.result(), (err) => err instanceof LoopCrashedError && err.exitCode === 3 && /exits/.test(err.message));
+  assert.ok(Date.now() - started < 5000, 'the blocked caller woke promptly');
+  const asyncError = await pendingAsync;
+  assert.ok(asyncError instanceof LoopCrashedError);
+  assert.equal(asyncError.exitCode, 3);
+  assert.throws(() => pendingSync.result(), LoopCrashedError);
+  assert.equal(mgr.state, 'crashed');
+  assert.equal(mgr.isRunning, false);
+  assert.throws(() => mgr.submitTask(tasks.echo(1)), LoopNotRunningError);
+});
+
+test('an error thrown outside any task crashes the loop; the blocked caller gets its cause', { timeout: 20000 }, async () => {
+  const mgr = await startWarm({ name: 'throws' });
+  await mgr.submitTask(dieLater('throw', 100));
+  const blocked = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+  assert.throws(() => blocked.result(), (err) =>
+    err instanceof LoopCrashedError && err.exitCode === 1 && err.cause instanceof Error && err.cause.message === 'thrown outside any task',
+  );
+  assert.equal(mgr.state, 'crashed');
+});
+
+test('running out of memory under resourceLimits wakes the caller blocked on that very task', { timeout: 30000 }, async () => {
+  const mgr = await startWarm({ name: 'hungry', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
+  const other = mgr.submitTask(tasks.sleep(60000)).catch((e) => e);
+  const started = Date.now();
+  assert.throws(() => mgr.submitTask(tasks.eatMemory(), { returnSyncFuture: true }).result(), LoopCrashedError);
+  assert.ok(Date.now() - started < 20000);
+  assert.ok((await other) instanceof LoopCrashedError);
+  assert.equal(mgr.state, 'crashed');
+});
+
+test('out of memory while nobody blocks: awaiting futures reject with the exit code and the cause', { timeout: 30000 }, async () => {
+  const mgr = await startWarm({ name: 'hungry-async', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
+  const err = await mgr.submitTask(tasks.eatMemory()).catch((e) => e);
+  assert.ok(err instanceof LoopCrashedError);
+  assert.equal(err.exitCode, 1);
+  assert.match(String(err.cause?.message), /memory/i);
+});
+
+test('a crashed manager can be started again and works', { timeout: 20000 }, async () => {
+  const mgr = await startWarm({ name: 'phoenix' });
+  await assert.rejects(mgr.submitTask(tasks.exitNow(9)), (err) => err instanceof LoopCrashedError && err.exitCode === 9);
+  assert.equal(mgr.state, 'crashed');
+  mgr.start();
+  try {
+    assert.equal(mgr.submitTask(tasks.add(1, 2), { returnSyncFuture: true }).result(), 3);
+    assert.equal(mgr.state, 'running');
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('a crash in one loop leaves other loops running', { timeout: 20000 }, async () => {
+  const doomed = await startWarm({ name: 'doomed' });
+  const healthy = await startWarm({ name: 'healthy' });
+  try {
+    const slow = healthy.submitTask(tasks.sleep(200, 'survived'));
+    await assert.rejects(doomed.submitTask(tasks.exitNow(2)), LoopCrashedError);
+    assert.equal(await slow, 'survived');
+    assert.equal(healthy.submitTask(tasks.echo('yes'), { returnSyncFuture: true }).result(), 'yes');
+  } finally {
+    await healthy.stop();
+  }
+});

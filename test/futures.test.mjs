@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CancelledError, TimeoutError, SideloopError } from '../dist/index.js';
+import { tasks, withLoop, delay } from './helpers.mjs';
+
+/** Starts the loop and loads the task module, so that a task submitted next starts at once. */
+async function warm(mgr) {
+  await mgr.submitTask(tasks.echo('warm'));
+  return mgr;
+}
+
+test('cancel() rejects the future with CancelledError and aborts the running task', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await warm(mgr);
+    const future = mgr.submitTask(tasks.recordAbort('cancel'));
+    await delay(50);
+    assert.equal(future.cancel(), true);
+    await assert.rejects(future, (err) => err instanceof CancelledError && err.code === 'ERR_SIDELOOP_CANCELLED');
+    assert.equal(future.cancel(), false, 'a settled future cannot be cancelled again');
+    await delay(50);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['cancel:CancelledError']);
+  });
+});
+
+test('a SyncFuture can be cancelled, and result() then throws CancelledError', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    const future = mgr.submitTask(tasks.sleep(10000), { returnSyncFuture: true });
+    assert.equal(future.done(), false);
+    assert.equal(future.cancel(), true);
+    assert.equal(future.done(), true);
+    assert.throws(() => future.result(), CancelledError);
+    assert.ok(future.exception() instanceof CancelledError);
+  });
+});
+
+test('an AbortSignal cancels the task, before or after submission', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await warm(mgr);
+    const controller = new AbortController();
+    const future = mgr.submitTask(tasks.recordAbort('signal'), { signal: controller.signal });
+    await delay(50);
+    controller.abort(new Error('user gave up'));
+    await assert.rejects(future, (err) => err instanceof CancelledError && err.cause.message === 'user gave up');
+    const early = mgr.submitTask(tasks.echo(1), { signal: AbortSignal.abort() });
+    await assert.rejects(early, CancelledError);
+    await delay(50);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['signal:CancelledError']);
+  });
+});
+
+test('timeoutMs aborts a task that runs too long: TimeoutError, and the task sees it', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await warm(mgr);
+    await assert.rejects(mgr.submitTask(tasks.recordAbort('slow'), { timeoutMs: 100 }), (err) => err instanceof TimeoutError && err instanceof SideloopError);
+    const sync = mgr.submitTask(tasks.sleep(5000), { timeoutMs: 100, returnSyncFuture: true });
+    assert.throws(() => sync.result(), TimeoutError);
+    assert.equal(await mgr.submitTask(tasks.sleep(10, 'quick'), { timeoutMs: 5000 }), 'quick');
+    await delay(50);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['slow:TimeoutError']);
+  });
+});
+
+test('result(timeoutMs) throws TimeoutError and leaves the future usable', { timeout: 20000 }, async () => {
+  await withLoop({}, (mgr) => {
+    const future = mgr.submitTask(tasks.sleep(300, 'eventually'), { returnSyncFuture: true });
+    const started = Date.now();
+    assert.throws(() => future.result(50), (err) => err instanceof TimeoutError && /still pending/.test(err.message));
+    assert.ok(Date.now() - started < 290, 'gave up before the task finished');
+    assert.equal(future.done(), false);
+    assert.equal(future.result(), 'eventually');
+  });
+});
+
+test('currentSignal() is the task\'s signal, also after an await; undefined outside tasks', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    assert.equal(await mgr.submitTask(tasks.signalAfterAwait()), true);
+    assert.equal(await mgr.submitTask(tasks.hasSignalOutsideTask()), 'object', 'a timer started inside a task keeps its context');
+    const { currentSignal } = await import('../dist/index.js');
+    assert.equal(currentSignal(), undefined);
+  });
+});
+
+test('one failing, hanging or slow task leaves the others alone', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    const hanging = mgr.submitTask(tasks.waitForAbort());
+    const failing = mgr.submitTask(tasks.throwCustom());
+    const fine = mgr.submitTask(tasks.add(1, 1));
+    await assert.rejects(failing, /teapot/);
+    assert.equal(await fine, 2);
+    assert.equal(mgr.submitTask(tasks.echo('still fine'), { returnSyncFuture: true }).result(), 'still fine');
+    hanging.cancel();
+    await assert.rejects(hanging, CancelledError);
+  });
+});
+
+test('stop({ cancelPending }) cancels running tasks, their futures reject with CancelledError', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await warm(mgr);
+    const running = assert.rejects(mgr.submitTask(tasks.waitForAbort()), CancelledError);
+    const blocking = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+    await delay(50);
+    await mgr.stop({ cancelPending: true });
+    await running;
+    assert.throws(() => blocking.result(), CancelledError);
+  });
+});
+
+test('stop({ timeoutMs }) terminates a loop stuck in a CPU-bound task', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await warm(mgr);
+    const stuck = assert.rejects(mgr.submitTask(tasks.spin(60000)), CancelledError);
+    await delay(100);
+    const started = Date.now();
+    await mgr.stop({ timeoutMs: 200 });
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(mgr.state, 'stopped');
+    await stuck;
+  });
+});
