@@ -203,6 +203,7 @@ export class ClientLane implements CallHost {
     }
     this.sideSent++;
     Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
+    this.link.control.ringIfParked();
   }
 
   /** CallHost: the call has been settled here (cancelled or timed out); tell the loop to abort it. */

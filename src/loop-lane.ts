@@ -115,11 +115,12 @@ export class LoopLane {
   }
 
   /**
-   * Moves held results into the ring. When some stay, the flag asks the
-   * submitter to ring after it reads; setting it before the last try means
-   * a submitter that read just before still leaves room that try sees.
+   * Moves held results into the ring; returns how many moved. When some stay,
+   * the flag asks the submitter to ring after it reads; setting it before the
+   * last try means a submitter that read just before still leaves room that
+   * try sees.
    */
-  flush(): void {
+  flush(): number {
     const backlog = this.backlog;
     let sent = 0;
     const tryAll = (): void => {
@@ -135,6 +136,7 @@ export class LoopLane {
       this.unannounced = true;
     }
     if (backlog.length === 0) Atomics.store(this.words, L_RES_BACKLOG, 0);
+    return sent;
   }
 
   get hasBacklog(): boolean {

@@ -33,6 +33,7 @@ import {
 } from './protocol.js';
 import { installLoopThreadContext } from './task-context.js';
 import { inheritLoaders } from './loaders.js';
+import { debug } from './debug.js';
 import { resolveTask, type TaskFunction } from './task-resolver.js';
 
 /**
@@ -44,6 +45,8 @@ import { resolveTask, type TaskFunction } from './task-resolver.js';
  */
 const HOT_MS = 0.1;
 const POLL_MS = 0.5;
+/** A parked loop looks for work this often even without a doorbell: a few microseconds a second. */
+const PARK_CHECK_MS = 2000;
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
 const control = new LoopControl(boot.control);
@@ -250,7 +253,7 @@ function pump(): void {
   pumpScheduled = false;
   let handled = 0;
   for (const lane of lanes) {
-    if (lane.hasBacklog) lane.flush();
+    if (lane.hasBacklog) handled += lane.flush();
     handled += lane.drain(onRequest);
   }
   if (control.stopMode !== StopMode.None && !stopping) beginStop();
@@ -274,20 +277,43 @@ function schedulePump(): void {
   setImmediate(pump);
 }
 
+/** Requests waiting, or held results that the ring now has room for (moved as a side effect). */
+function hasWork(): boolean {
+  let found = false;
+  for (const lane of lanes) {
+    if (lane.hasRequests() || (lane.hasBacklog && lane.flush() > 0)) found = true;
+  }
+  return found;
+}
+
 function park(): void {
   const words = control.words;
   Atomics.store(words, C_LOOP_PARKED, 1);
   const bell = Atomics.load(words, C_DOORBELL);
-  // Re-check after saying so: a submitter that published before reading the flag is seen here.
-  if (lanes.some((lane) => lane.hasRequests()) || (control.stopMode !== StopMode.None && !stopping)) {
+  // Re-check after saying so: a submitter that published before reading the flag is seen
+  // here. Held results are tried once more: a submitter that emptied its ring before we
+  // said we park rang a bell we will not hear; one that has not will ring after it reads.
+  if (hasWork() || (control.stopMode !== StopMode.None && !stopping)) {
     Atomics.store(words, C_LOOP_PARKED, 0);
     schedulePump();
     return;
   }
   parked = true;
-  const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
-  if (waited.async) void waited.value.then(wake);
+  const waited = Atomics.waitAsync(words, C_DOORBELL, bell, PARK_CHECK_MS);
+  if (waited.async) void waited.value.then(onParkEnd);
   else wake();
+}
+
+/** Submitters ring the doorbell; the timeout is a safety net that should never find work. */
+function onParkEnd(outcome: string): void {
+  if (outcome === 'timed-out') {
+    if (!hasWork()) {
+      parked = false;
+      return park();
+    }
+    debug('loop %s: found requests after a park timeout (a missed wake-up)', boot.name);
+  }
+  wake();
 }
 
 function wake(): void {

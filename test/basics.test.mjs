@@ -198,3 +198,19 @@ test('the CommonJS build works on its own, and its loops run ESM and CJS tasks',
     await mgr.stop();
   }
 });
+
+test('a full request ring never strands a blocked caller (backlog spilled to the side channel)', { timeout: 30000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    await mgr.submitTask(tasks.echo('warm'));
+    for (let round = 0; round < 3; round++) {
+      // Keep the loop busy so requests pile up beyond the ring, then block on the newest one.
+      mgr.submitTask(tasks.spin(100));
+      const futures = [];
+      for (let i = 0; i < 20000; i++) futures.push(mgr.submitTask(tasks.echo('p'.repeat(20) + i), { returnSyncFuture: true }));
+      assert.equal(futures.at(-1).result(10000), 'p'.repeat(20) + 19999);
+      assert.equal(futures[0].result(10000), 'p'.repeat(20) + 0);
+      // Let the loop fall asleep with nothing to do, then do it again.
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+});
