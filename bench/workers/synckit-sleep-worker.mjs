@@ -1,0 +1,2 @@
+import { runAsWorker } from 'synckit';
+runAsWorker((ms) => new Promise((r) => setTimeout(() => r(ms), ms)));
