@@ -103,7 +103,7 @@ export class ClientLane implements CallHost {
 
   submit<T>(task: Task<T>, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
-    const call = new Call<T>(this.nextCallId++, this, task.label);
+    const call = new Call<T>(this.nextCallId++, this, task);
     const w = scratch.reset();
     w.u8(Req.Submit);
     w.u32(call.id);
@@ -294,13 +294,17 @@ export class ClientLane implements CallHost {
         `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
       );
     }
-    const start = performance.now();
-    const giveUpAt = timeoutMs === undefined ? Infinity : start + timeoutMs;
+    let giveUpAt = -1;
+    let fastRounds = 0;
     const words = this.words;
     for (;;) {
       this.drain();
       if (call.settled) return;
+      // Fast path: results are on their way. The clock and the loop's state are read
+      // only when a spin finds nothing, or now and then while other calls' results stream in.
+      if ((++fastRounds & 63) !== 0 && this.spin()) continue;
       const now = performance.now();
+      if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
       if (now >= call.deadline) {
         call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
         return;
@@ -309,7 +313,7 @@ export class ClientLane implements CallHost {
       if (now >= giveUpAt) {
         throw new TimeoutError(`result() gave up after ${timeoutMs} ms waiting for ${call.label}; the task is still pending`);
       }
-      if (this.spin()) continue;
+      if (this.hasResults()) continue;
       this.spill(); // nothing may stay behind in this thread while it sleeps
       Atomics.or(words, L_WAITING, WAIT_SYNC);
       const seq = Atomics.load(words, L_RES_SEQ);
@@ -318,6 +322,8 @@ export class ClientLane implements CallHost {
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       this.link.probe?.();
+      // After a park that found nothing, park again without spinning: a long wait costs no CPU.
+      if (!this.hasResults()) fastRounds = 63;
     }
   }
 

@@ -94,6 +94,7 @@ export class ByteWriter {
    * "`role` of `owner.label`" (built only then: labels are long).
    */
   value(value: unknown, role: string, owner: { readonly label: string }): void {
+    if (this.flat(value)) return;
     const start = this.pos;
     this.containers.length = 0;
     try {
@@ -116,6 +117,50 @@ export class ByteWriter {
       );
     }
     this.bytes(data);
+  }
+
+  /**
+   * The commonest argument list, a short array of numbers and short strings,
+   * written without the bookkeeping of the general path. False when `v` is anything else.
+   */
+  private flat(v: unknown): boolean {
+    if (!Array.isArray(v) || v.length > 8 || Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const t = typeof item;
+      if (!(t === 'number' || (t === 'string' && (item as string).length < 256) || t === 'boolean' || item === null)) return false;
+      if (item === undefined && !(i in v)) return false;
+    }
+    this.ensure(5 + v.length * 800);
+    const buf = this.buf;
+    const view = this.view;
+    let pos = this.pos;
+    buf[pos] = T_ARRAY;
+    view.setUint32(pos + 1, v.length, true);
+    pos += 5;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (typeof item === 'number') {
+        if ((item | 0) === item && !Object.is(item, -0)) {
+          buf[pos] = T_INT;
+          view.setInt32(pos + 1, item, true);
+          pos += 5;
+        } else {
+          buf[pos] = T_NUMBER;
+          view.setFloat64(pos + 1, item, true);
+          pos += 9;
+        }
+      } else if (typeof item === 'string') {
+        buf[pos] = T_STRING;
+        const n = buf.write(item, pos + 5, 'utf8');
+        view.setUint32(pos + 1, n, true);
+        pos += 5 + n;
+      } else {
+        buf[pos++] = item === null ? T_NULL : item ? T_TRUE : T_FALSE;
+      }
+    }
+    this.pos = pos;
+    return true;
   }
 
   private compact(v: unknown, depth: number): Fallback | undefined {

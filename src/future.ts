@@ -38,8 +38,13 @@ export class Call<T = unknown> {
   constructor(
     readonly id: number,
     readonly host: CallHost,
-    readonly label: string,
+    /** Names the task in messages; a label is built only when a message needs it. */
+    private readonly task: { readonly label: string },
   ) {}
+
+  get label(): string {
+    return this.task.label;
+  }
 
   get settled(): boolean {
     return this.state !== CallState.Pending;

@@ -273,7 +273,7 @@ export class LoopManager implements AsyncDisposable {
     }
     let call: Call<T>;
     if (o.signal?.aborted) {
-      call = new Call<T>(0, run.lane, task.label);
+      call = new Call<T>(0, run.lane, task);
       call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
     } else {
       call = run.lane.submit(task, { taskType, timeoutMs: o.timeoutMs, transfer: o.transfer });

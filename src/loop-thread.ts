@@ -245,7 +245,9 @@ function announceAll(): void {
 
 // ---- the pump: poll after activity, then park ----
 
-let lastActivity = 0;
+/** performance.now() when the loop last found nothing to do after activity; 0 while busy. */
+let quietSince = 0;
+let idlePumps = 0;
 let pumpScheduled = false;
 let parked = false;
 
@@ -256,19 +258,26 @@ function pump(): void {
     if (lane.hasBacklog) handled += lane.flush();
     handled += lane.drain(onRequest);
   }
-  if (control.stopMode !== StopMode.None && !stopping) beginStop();
   announceAll();
-  const now = performance.now();
-  if (handled > 0) lastActivity = now;
-  const quiet = now - lastActivity;
-  if (quiet < HOT_MS) {
-    pumpScheduled = true;
-    settledPromise.then(pump);
-  } else if (quiet < POLL_MS) {
-    schedulePump();
-  } else {
-    park();
+  if (handled > 0) {
+    quietSince = 0;
+    idlePumps = 0;
+    return hotPump();
   }
+  // Reading the clock costs as much as a pump: look at it (and for a stop request) every 16th.
+  if ((idlePumps++ & 15) !== 0) return hotPump();
+  if (control.stopMode !== StopMode.None && !stopping) beginStop();
+  const now = performance.now();
+  if (quietSince === 0) quietSince = now;
+  const quiet = now - quietSince;
+  if (quiet < HOT_MS) hotPump();
+  else if (quiet < POLL_MS) schedulePump();
+  else park();
+}
+
+function hotPump(): void {
+  pumpScheduled = true;
+  settledPromise.then(pump);
 }
 
 function schedulePump(): void {
@@ -321,7 +330,8 @@ function wake(): void {
     parked = false;
     Atomics.store(control.words, C_LOOP_PARKED, 0);
   }
-  lastActivity = performance.now();
+  quietSince = 0;
+  idlePumps = 0;
   schedulePump();
 }
 

@@ -24,9 +24,10 @@ export class Task<T = unknown> {
     readonly exportName: string,
     readonly args: readonly unknown[],
     readonly taskType: string | null,
+    key?: string,
   ) {
-    this.key = kind === 'module' ? `m:${target}#${exportName}` : `i:${target}`;
-    Object.freeze(this);
+    // Task makers pass the key they computed once: building it per call would cost more than the call.
+    this.key = key ?? taskKey(kind, target, exportName);
   }
 
   /** How messages name this task. */
@@ -37,8 +38,12 @@ export class Task<T = unknown> {
   /** A copy carrying `taskType`. */
   withType(taskType: string | null): Task<T> {
     if (taskType !== null) checkTaskType(taskType, 'taskType');
-    return new Task<T>(this.kind, this.target, this.exportName, this.args, taskType);
+    return new Task<T>(this.kind, this.target, this.exportName, this.args, taskType, this.key);
   }
+}
+
+function taskKey(kind: TaskKind, target: string, exportName: string): string {
+  return kind === 'module' ? `m:${target}#${exportName}` : `i:${target}`;
 }
 
 export function checkTaskType(value: unknown, option: string): asserts value is string {
@@ -113,7 +118,8 @@ export function defineTasks<M>(moduleUrlOrPath: URL | string, opts: DefineTasksO
       if (typeof prop !== 'string' || prop === 'then') return undefined;
       let make = makers.get(prop);
       if (!make) {
-        make = (...args: unknown[]) => new Task('module', href, prop, args, taskType);
+        const key = taskKey('module', href, prop);
+        make = (...args: unknown[]) => new Task('module', href, prop, args, taskType, key);
         makers.set(prop, make);
       }
       return make;
