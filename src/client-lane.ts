@@ -222,6 +222,7 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
+    this.side.pump?.();
     if (this.backlog.length > 0) this.flush();
     if (this.results.hasData()) {
       this.results.drain(this.onRecord);

@@ -20,25 +20,46 @@ import {
   CF_STARTED_AT,
   CONTROL_BYTES,
   LoopState,
+  M_GEN,
+  M_PREV_END,
+  SLOT_CONTROL,
+  SLOT_CRASH,
+  SLOT_CRASH_BYTES,
+  SLOT_META,
   StopMode,
 } from './protocol.js';
 import { fromErrorData, toErrorData } from './error-codec.js';
 
-/** Bytes after the counters that hold the crash cause, v8-serialized, length first. */
-const CRASH_AREA = CONTROL_BYTES;
-const CONTROL_TOTAL = CONTROL_BYTES + 8192;
-
+/**
+ * The control block of one loop run: a view over a registry slot (protocol.ts)
+ * for one generation. When the slot has moved on to a later run, this run
+ * reads as ended, in the state it ended in.
+ */
 export class LoopControl {
   readonly words: Int32Array;
   private readonly floats: Float64Array;
+  private readonly meta: Int32Array;
 
-  constructor(readonly memory: SharedArrayBuffer = new SharedArrayBuffer(CONTROL_TOTAL)) {
-    this.words = new Int32Array(memory, 0, CONTROL_BYTES >>> 2);
-    this.floats = new Float64Array(memory, 0, CONTROL_BYTES >>> 3);
+  constructor(
+    readonly memory: SharedArrayBuffer,
+    readonly slotOffset: number,
+    readonly gen: number,
+  ) {
+    this.words = new Int32Array(memory, slotOffset + SLOT_CONTROL, CONTROL_BYTES >>> 2);
+    this.floats = new Float64Array(memory, slotOffset + SLOT_CONTROL, CONTROL_BYTES >>> 3);
+    this.meta = new Int32Array(memory, slotOffset + SLOT_META, 16);
+  }
+
+  /** Whether the slot still holds this run. */
+  get current(): boolean {
+    return Atomics.load(this.meta, M_GEN) === this.gen;
   }
 
   get state(): LoopState {
-    return Atomics.load(this.words, C_STATE);
+    const state = Atomics.load(this.words, C_STATE);
+    if (this.current) return state;
+    const ended = Atomics.load(this.meta, M_PREV_END);
+    return ended === LoopState.Crashed ? LoopState.Crashed : LoopState.Stopped;
   }
 
   /** True while the loop accepts work (starting counts: requests queue until it boots). */
@@ -54,6 +75,7 @@ export class LoopControl {
 
   /** Moves to `next` unless the loop has already ended; returns whether it moved. */
   setState(next: LoopState): boolean {
+    if (!this.current) return false;
     for (;;) {
       const cur = Atomics.load(this.words, C_STATE);
       if (cur === LoopState.Stopped || cur === LoopState.Crashed) return false;
@@ -80,22 +102,26 @@ export class LoopControl {
 
   private writeCause(cause: unknown): void {
     try {
-      const bytes = v8.serialize(toErrorData(cause));
-      const room = this.memory.byteLength - CRASH_AREA - 4;
-      if (bytes.byteLength > room) return;
-      const view = new Uint8Array(this.memory, CRASH_AREA + 4, bytes.byteLength);
-      view.set(bytes);
-      new DataView(this.memory).setUint32(CRASH_AREA, bytes.byteLength, true);
+      let data = toErrorData(cause);
+      let bytes = v8.serialize(data);
+      if (bytes.byteLength > SLOT_CRASH_BYTES - 4 && data.stack) {
+        // Too big for the slot: keep what identifies it.
+        data = { cls: data.cls, name: data.name, message: data.message?.slice(0, 400), props: { code: data.props?.code } };
+        bytes = v8.serialize(data);
+      }
+      if (bytes.byteLength > SLOT_CRASH_BYTES - 4) return;
+      new Uint8Array(this.memory, this.slotOffset + SLOT_CRASH + 4, bytes.byteLength).set(bytes);
+      new DataView(this.memory).setUint32(this.slotOffset + SLOT_CRASH, bytes.byteLength, true);
     } catch {
       // The cause is a courtesy; the crash itself is recorded either way.
     }
   }
 
   readCause(): unknown {
-    const len = new DataView(this.memory).getUint32(CRASH_AREA, true);
-    if (len === 0) return undefined;
+    const len = new DataView(this.memory).getUint32(this.slotOffset + SLOT_CRASH, true);
+    if (len === 0 || len > SLOT_CRASH_BYTES - 4) return undefined;
     try {
-      const copy = Buffer.from(new Uint8Array(this.memory, CRASH_AREA + 4, len));
+      const copy = Buffer.from(new Uint8Array(this.memory, this.slotOffset + SLOT_CRASH + 4, len));
       return fromErrorData(v8.deserialize(copy));
     } catch {
       return undefined;

@@ -35,6 +35,8 @@ export interface SideChannel {
   post(message: unknown, transfer?: readonly Transferable[]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
+  /** Sends what waited for the other end to listen; called whenever the lane is drained. */
+  pump?(): void;
   close(): void;
 }
 
@@ -56,20 +58,38 @@ export class PortSideChannel implements SideChannel {
   }
 }
 
-/** For threads that hold no port to the loop: one BroadcastChannel per direction. */
+/**
+ * For threads that hold no port to the loop: one BroadcastChannel per
+ * direction. A BroadcastChannel delivers only to instances that exist when
+ * it posts, so until `listening()` says the other end has opened its own,
+ * messages wait here.
+ */
 export class BroadcastSideChannel implements SideChannel {
   readonly canTransfer = false;
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
-  constructor(outName: string, inName: string) {
+  private waiting: unknown[] | undefined;
+  constructor(
+    outName: string,
+    inName: string,
+    private readonly listening: () => boolean = () => true,
+  ) {
     this.out = new BroadcastChannel(outName);
     this.in = new BroadcastChannel(inName);
     this.out.unref();
     this.in.unref();
   }
   post(message: unknown): boolean {
-    this.out.postMessage(message);
+    this.pump();
+    if (this.waiting) this.waiting.push(message);
+    else if (this.listening()) this.out.postMessage(message);
+    else this.waiting = [message];
     return true;
+  }
+  pump(): void {
+    if (!this.waiting || !this.listening()) return;
+    for (const message of this.waiting) this.out.postMessage(message);
+    this.waiting = undefined;
   }
   receive(): unknown {
     return receiveMessageOnPort(this.in as unknown as MessagePort)?.message;

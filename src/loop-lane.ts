@@ -11,6 +11,7 @@ import {
   L_REQ_SIDE,
   L_REQ_SIDE_TAKEN,
   L_REQ_TAIL,
+  L_CONNECTED,
   L_RES_BACKLOG,
   L_RES_HEAD,
   L_RES_SEQ,
@@ -58,6 +59,11 @@ export class LoopLane {
     this.requests = new RingReader(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
     this.results = new RingWriter(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
     this.reader = new ByteReader(views.requests);
+  }
+
+  /** Tells the submitter the loop now listens on the side channel. */
+  markConnected(): void {
+    Atomics.store(this.words, L_CONNECTED, 1);
   }
 
   hasRequests(): boolean {

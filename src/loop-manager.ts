@@ -4,7 +4,8 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, threadId, Worker, SHARE_ENV } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
-import { LoopControl, type LoopStats } from './control.js';
+import type { LoopControl, LoopStats } from './control.js';
+import { connectLane } from './remote-lane.js';
 import { debug } from './debug.js';
 import {
   LoopAlreadyRunningError,
@@ -16,7 +17,7 @@ import { Call, CallState, SyncFuture, TaskFuture } from './future.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from './lane.js';
 import { checkBoolean, checkId, checkKnown, checkOptions, checkTimeout } from './options.js';
 import { LoopState, StopMode, type LoopBootData } from './protocol.js';
-import { allManagers, DEFAULT_LOOP_ID, forget, register, registrySnapshot, type LoopId, type ManagerInfo } from './registry.js';
+import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry.js';
 import { checkTaskType, describe, Task } from './task.js';
 import { CancelledError } from './errors.js';
 
@@ -68,7 +69,9 @@ export interface LoopHandle {
   unref(): void;
 }
 
+/** The owner's side of one loop run: its thread and what watches it. */
 interface Run {
+  readonly gen: number;
   readonly key: string;
   readonly control: LoopControl;
   readonly worker: Worker;
@@ -81,17 +84,41 @@ interface Run {
 const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env'] as const;
 const SUBMIT_OPTIONS = ['returnSyncFuture', 'taskType', 'signal', 'timeoutMs', 'transfer'] as const;
 const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
-let runCounter = 0;
+
+/** What a thread sees of the run currently in a manager's slot. */
+interface RunView {
+  readonly gen: number;
+  readonly control: LoopControl;
+  taskType: string | null;
+  lane?: ClientLane;
+}
+
+/** This thread's objects for registry slots: owners and handles. */
+const objects = new Map<number, LoopManager>();
+
+/** The manager object for a slot: the owner if this thread made it, else a handle. */
+export function managerForSlot(slot: number): LoopManager {
+  let manager = objects.get(slot);
+  if (!manager || manager.slotGone()) {
+    manager = LoopManager.handle(registry(), slot);
+    objects.set(slot, manager);
+  }
+  return manager;
+}
 
 export class LoopManager implements AsyncDisposable {
-  readonly id: LoopId;
-  readonly name: string;
-  readonly ownerThreadId: number = threadId;
-  private readonly workerOptions: Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
+  readonly id!: LoopId;
+  readonly name!: string;
+  readonly ownerThreadId!: number;
+  private registry!: Registry;
+  private slot!: number;
+  /** Owner only: how to spawn the loop thread, and the current run. */
+  private workerOptions?: Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
   private run: Run | undefined;
-  private protectedType: string | null = null;
-  private lastState: LoopStateName = 'idle';
+  private cachedView: RunView | undefined;
+  private released = false;
 
+  /** Creates a manager owned by this thread and registers it for its id (replacing this thread's entry). */
   constructor(opts?: LoopManagerOptions) {
     const o = checkOptions(opts, 'new LoopManager()');
     checkKnown(o, MANAGER_OPTIONS, 'new LoopManager()');
@@ -103,21 +130,61 @@ export class LoopManager implements AsyncDisposable {
     if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
       throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
     }
-    this.id = (o.id as string | number | undefined) ?? DEFAULT_LOOP_ID;
-    this.name = (o.name as string | undefined) ?? (this.id === DEFAULT_LOOP_ID ? 'default' : String(this.id));
+    const id = (o.id as string | number | undefined) ?? DEFAULT_LOOP_ID;
+    const name = (o.name as string | undefined) ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
+    const reg = registry();
+    this.init(reg, reg.create(id, name), id, name, threadId);
     this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
-    register(this);
+    objects.set(this.slot, this);
+    debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }
 
-  /** The task type this loop accepts, or null when it accepts every task. */
+  private init(reg: Registry, slot: number, id: LoopId, name: string, owner: number): void {
+    Object.assign(this, { registry: reg, slot, id, name, ownerThreadId: owner });
+  }
+
+  /** @internal A handle on a manager of another thread (or of another copy of sideloop in this one). */
+  static handle(reg: Registry, slot: number): LoopManager {
+    const handle = Object.create(LoopManager.prototype) as LoopManager;
+    handle.init(reg, slot, reg.id(slot), reg.name(slot), reg.owner(slot));
+    handle.released = false;
+    return handle;
+  }
+
+  /** @internal Whether this object's slot has been released (or reused by another manager). */
+  slotGone(): boolean {
+    return this.released || !this.registry.isUsed(this.slot) || this.registry.owner(this.slot) !== this.ownerThreadId;
+  }
+
+  /** @internal The registry slot. */
+  get registrySlot(): number {
+    return this.slot;
+  }
+
+  /** What this thread sees of the current run; refreshed when the slot starts a new one. */
+  private runView(): RunView {
+    const gen = this.registry.gen(this.slot);
+    let view = this.cachedView;
+    if (view?.gen === gen) return view;
+    if (view?.lane && view.lane !== this.run?.lane) {
+      view.lane.onLoopEnded();
+      view.lane.close();
+    }
+    view = { gen, control: this.registry.control(this.slot, gen), taskType: this.registry.taskType(this.slot) };
+    if (this.run?.gen === gen) view.lane = this.run.lane;
+    this.cachedView = view;
+    return view;
+  }
+
+  /** The task type this loop accepts, or null when it accepts every task (or is not running). */
   get taskType(): string | null {
-    return this.run ? this.protectedType : null;
+    const view = this.runView();
+    return view.control.accepting ? view.taskType : null;
   }
 
   get state(): LoopStateName {
-    const run = this.run;
-    if (!run) return this.lastState;
-    switch (run.control.state) {
+    if (this.released) return 'stopped';
+    switch (this.runView().control.state) {
       case LoopState.Starting:
         return 'starting';
       case LoopState.Running:
@@ -126,20 +193,26 @@ export class LoopManager implements AsyncDisposable {
         return 'stopping';
       case LoopState.Stopped:
         return 'stopped';
-      default:
+      case LoopState.Crashed:
         return 'crashed';
+      default:
+        return 'idle';
     }
   }
 
   /** True while the loop takes tasks (starting or running). */
   get isRunning(): boolean {
-    return this.run?.control.accepting ?? false;
+    return !this.released && this.runView().control.accepting;
   }
 
   private assertOwner(what: string): void {
     if (threadId !== this.ownerThreadId) {
       throw new NotOwnerError(`Only the thread that owns loop "${this.name}" (thread ${this.ownerThreadId}) can ${what} it; this is thread ${threadId}`);
     }
+    if (!this.workerOptions) {
+      throw new NotOwnerError(`This is a handle on loop "${this.name}" made by another copy of sideloop in this thread; ${what} it through the manager that copy returned`);
+    }
+    if (this.released) throw new LoopNotRunningError(`Loop "${this.name}" was disposed`);
   }
 
   /** Spawns the loop thread. Tasks may be submitted at once: they wait for the thread to boot. */
@@ -151,40 +224,45 @@ export class LoopManager implements AsyncDisposable {
     if (this.run && !this.run.control.ended) {
       throw new LoopAlreadyRunningError(`Loop "${this.name}" is already ${this.state}${this.state === 'stopping' ? '; await stop() first' : ''}`);
     }
-    this.protectedType = (o.taskType as string | undefined) ?? null;
-    this.run = this.spawn();
-    debug('started loop %s (key %s, type %s)', this.name, this.run.key, this.protectedType);
+    const taskType = (o.taskType as string | undefined) ?? null;
+    this.run = this.spawn(taskType);
+    debug('started loop %s (key %s, type %s)', this.name, this.run.key, taskType);
     return this;
   }
 
-  private spawn(): Run {
-    const key = `${process.pid}.${threadId}.${++runCounter}.${Math.random().toString(36).slice(2, 8)}`;
-    const control = new LoopControl();
-    Atomics.store(control.words, 0, LoopState.Starting);
+  private spawn(taskType: string | null): Run {
+    const reg = this.registry;
+    const gen = reg.beginRun(this.slot, taskType);
+    const key = `${process.pid}.${this.slot}.${gen}`;
+    const control = reg.control(this.slot, gen);
     control.startedAt = performance.timeOrigin + performance.now();
     const memory = createLaneMemory();
     const side = new MessageChannel();
     const life = new MessageChannel();
     const boot: LoopBootData & { lifePort: MessagePort } = {
-      control: control.memory,
+      registry: reg.memory,
+      slot: this.slot,
+      gen,
       loopKey: key,
       name: this.name,
-      taskType: this.protectedType,
+      taskType,
       ownerLane: { memory, laneId: 0, port: side.port2 },
       lifePort: life.port2,
     };
+    const options = this.workerOptions ?? {};
     const worker = new Worker(loopThreadUrl, {
       workerData: boot,
       transferList: [side.port2, life.port2],
-      ...(this.workerOptions.resourceLimits && { resourceLimits: this.workerOptions.resourceLimits }),
-      execArgv: this.workerOptions.execArgv ?? inheritedExecArgv(),
-      ...(this.workerOptions.env && { env: this.workerOptions.env }),
+      ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+      execArgv: options.execArgv ?? inheritedExecArgv(),
+      ...(options.env && { env: options.env }),
     });
     worker.unref();
     life.port1.unref();
     const link = { loopKey: key, control, name: this.name, probe: () => this.probe(run) };
     let onExit!: (code: number) => void;
     const run: Run = {
+      gen,
       key,
       control,
       worker,
@@ -199,6 +277,7 @@ export class LoopManager implements AsyncDisposable {
       this.ended(run, code);
       onExit(code);
     });
+    this.cachedView = undefined;
     return run;
   }
 
@@ -231,7 +310,7 @@ export class LoopManager implements AsyncDisposable {
     checkBoolean(o.cancelPending, 'cancelPending');
     if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
     const run = this.run;
-    if (!run) return;
+    if (!run || this.released) return;
     if (!run.control.ended) run.control.requestStop(o.cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     run.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
@@ -247,7 +326,6 @@ export class LoopManager implements AsyncDisposable {
     } finally {
       clearTimeout(timer);
     }
-    this.lastState = this.state;
   }
 
   /** Submits a task; see SubmitTaskOptions. Throws at once for a stopped loop, a wrong type, or uncloneable arguments. */
@@ -263,20 +341,21 @@ export class LoopManager implements AsyncDisposable {
     if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`The "signal" option must be an AbortSignal, got ${describe(o.signal)}`);
     if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw new TypeError(`The "transfer" option must be an array, got ${describe(o.transfer)}`);
-    const run = this.run;
-    if (!run || !run.control.accepting) {
+    const view = this.runView();
+    if (this.released || !view.control.accepting) {
       throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}`);
     }
     const taskType = o.taskType ?? task.taskType ?? null;
-    if (this.protectedType !== null && taskType !== this.protectedType) {
-      throw new UnknownAsyncTaskError(taskType, this.protectedType);
+    if (view.taskType !== null && taskType !== view.taskType) {
+      throw new UnknownAsyncTaskError(taskType, view.taskType);
     }
+    const lane = (view.lane ??= connectLane(this.slot, view.control, this.name));
     let call: Call<T>;
     if (o.signal?.aborted) {
-      call = new Call<T>(0, run.lane, task);
+      call = new Call<T>(0, lane, task);
       call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
     } else {
-      call = run.lane.submit(task, { taskType, timeoutMs: o.timeoutMs, transfer: o.transfer });
+      call = lane.submit(task, { taskType, timeoutMs: o.timeoutMs, transfer: o.transfer });
       if (o.signal) followSignal(call, o.signal);
     }
     return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);
@@ -284,41 +363,79 @@ export class LoopManager implements AsyncDisposable {
 
   /** The loop thread. Throws LoopNotRunningError when the loop is not running. */
   getEventLoop(): LoopHandle {
-    const run = this.run;
-    if (!run || !run.control.accepting) throw new LoopNotRunningError(`Loop "${this.name}" is ${this.state}: it has no event loop`);
-    const worker = run.worker;
+    const view = this.runView();
+    if (this.released || !view.control.accepting) throw new LoopNotRunningError(`Loop "${this.name}" is ${this.state}: it has no event loop`);
+    const worker = this.run?.gen === view.gen ? this.run.worker : undefined;
+    const ownerOnly = (what: string) => () => {
+      throw new NotOwnerError(`${what} of loop "${this.name}" is known only to its owner thread (${this.ownerThreadId})`);
+    };
     return {
-      threadId: worker.threadId,
-      eventLoopUtilization: () => worker.performance.eventLoopUtilization(),
-      ref: () => worker.ref(),
-      unref: () => worker.unref(),
+      threadId: worker?.threadId ?? view.control.loopThreadId,
+      eventLoopUtilization: worker ? () => worker.performance.eventLoopUtilization() : ownerOnly('The event loop utilization'),
+      ref: worker ? () => worker.ref() : ownerOnly('ref()'),
+      unref: worker ? () => worker.unref() : ownerOnly('unref()'),
     };
   }
 
   stats(): LoopStats {
-    const run = this.run;
-    if (!run) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
-    const stats = run.control.stats();
-    if (run.control.ended) stats.uptime = 0;
+    const view = this.runView();
+    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    const stats = view.control.stats();
+    if (view.control.ended) stats.uptime = 0;
     return stats;
+  }
+
+  /** @internal What the registry snapshot says of this manager. */
+  info(): ManagerInfo {
+    const view = this.runView();
+    return {
+      id: this.id,
+      name: this.name,
+      ownerThreadId: this.ownerThreadId,
+      state: this.state,
+      taskType: view.taskType,
+      loopThreadId: view.control.accepting ? view.control.loopThreadId || null : null,
+    };
   }
 
   /** Stops the loop and removes the manager from the registry: stopped for good. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-    forget(this);
+    if (this.released) return;
+    this.released = true;
+    this.registry.release(this.slot);
+    objects.delete(this.slot);
   }
 
-  /** Every live manager in the process. */
+  /** Every live manager in the process, in every thread (handles for other threads' managers). */
   static allInstances(): LoopManager[] {
-    return allManagers();
+    return registry().usedSlots().map(managerForSlot);
   }
 
-  /** A snapshot of the registry: thread id -> (loop id -> manager info). */
+  /** A snapshot of the process-wide registry: thread id -> (loop id -> manager info). */
   static registry(): ReadonlyMap<number, ReadonlyMap<LoopId, ManagerInfo>> {
-    return registrySnapshot();
+    const reg = registry();
+    const out = new Map<number, Map<LoopId, ManagerInfo>>();
+    for (const slot of reg.usedSlots()) {
+      if (!reg.isRegistered(slot)) continue;
+      const info = managerForSlot(slot).info();
+      let thread = out.get(info.ownerThreadId);
+      if (!thread) out.set(info.ownerThreadId, (thread = new Map()));
+      thread.set(info.id, info);
+    }
+    return out;
   }
 }
+
+/** When this thread ends, its managers go too: their loops die with it, and their entries are removed. */
+process.once('exit', () => {
+  const reg = registry();
+  for (const slot of reg.usedSlots(threadId)) {
+    const control = reg.control(slot, reg.gen(slot));
+    control.markCrashed(null, new Error(`The loop's owner thread (${threadId}) exited`));
+    reg.release(slot);
+  }
+});
 
 /** Flags that describe the parent's entry point, not its runtime: a worker handed them fails to load its own file. */
 const ENTRY_FLAGS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print']);

@@ -5,9 +5,10 @@
  * wake-ups for bursts), then parks in Atomics.waitAsync until a submitter
  * rings the doorbell.
  */
-import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { BroadcastChannel, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from './codec.js';
-import { LoopControl } from './control.js';
+import { Registry } from './registry.js';
+import './lineage.js'; // workers that tasks spawn inherit this loop thread's lineage
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from './errors.js';
 import { BroadcastSideChannel, PortSideChannel } from './lane.js';
 import { LoopLane } from './loop-lane.js';
@@ -16,6 +17,7 @@ import {
   C_COMPLETED,
   C_DOORBELL,
   C_FAILED,
+  C_LANES,
   C_LOOP_PARKED,
   C_STARTED,
   CancelReason,
@@ -49,7 +51,7 @@ const POLL_MS = 0.5;
 const PARK_CHECK_MS = 2000;
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
-const control = new LoopControl(boot.control);
+const control = new Registry(boot.registry).control(boot.slot, boot.gen);
 const scope = installLoopThreadContext(boot.loopKey);
 const lanes: LoopLane[] = [];
 let stopping = false;
@@ -59,19 +61,30 @@ let crashCause: unknown;
 
 function connect(data: LaneBootData): void {
   const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-  lanes.push(new LoopLane(data.laneId, data.memory, side));
+  const lane = new LoopLane(data.laneId, data.memory, side);
+  lanes.push(lane);
+  lane.markConnected();
 }
 
 connect(boot.ownerLane);
+
+// Other threads announce their lanes here and count them in C_LANES; the pump reads the
+// channel synchronously when the count moves, so a new lane is served even mid-burst.
 const announcements = new BroadcastChannel(lanesChannelName(boot.loopKey));
 announcements.unref();
-announcements.onmessage = (event) => {
-  const message = (event as { data?: LaneAnnouncement }).data;
-  if (message?.kind === 'lane') {
+let lanesSeen = 0;
+
+function takeAnnouncedLanes(): void {
+  const announced = Atomics.load(control.words, C_LANES);
+  while (lanesSeen !== announced) {
+    const received = receiveMessageOnPort(announcements as unknown as MessagePort);
+    if (!received) break;
+    const message = received.message as LaneAnnouncement | undefined;
+    if (message?.kind !== 'lane') continue;
+    lanesSeen++;
     connect(message.lane);
-    wake();
   }
-};
+}
 
 // Messages on the life port are liveness probes from a blocked owner: discard them.
 boot.lifePort.on('message', () => {});
@@ -253,6 +266,7 @@ let parked = false;
 
 function pump(): void {
   pumpScheduled = false;
+  if (Atomics.load(control.words, C_LANES) !== lanesSeen) takeAnnouncedLanes();
   let handled = 0;
   for (const lane of lanes) {
     if (lane.hasBacklog) handled += lane.flush();
@@ -288,7 +302,7 @@ function schedulePump(): void {
 
 /** Requests waiting, or held results that the ring now has room for (moved as a side effect). */
 function hasWork(): boolean {
-  let found = false;
+  let found = Atomics.load(control.words, C_LANES) !== lanesSeen;
   for (const lane of lanes) {
     if (lane.hasRequests() || (lane.hasBacklog && lane.flush() > 0)) found = true;
   }

@@ -31,6 +31,7 @@ export const C_EXIT_CODE = 3;
 export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
 export const C_STATE_SEQ = 6; // bumped on every state change
+export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
 // Written by submitters.
 export const C_SUBMITTED = 32;
 // Written by the loop.
@@ -42,7 +43,47 @@ export const C_CANCELLED = 67;
 export const CF_STARTED_AT = 48; // epoch ms, written once by the owner
 export const CONTROL_BYTES = 512;
 
+// ---- the process-wide registry ----
+// One SharedArrayBuffer for the whole thread tree (found through worker_threads
+// environment data): a header, then one fixed-size slot per loop manager. A slot
+// holds the manager's identity and its loop's control block, so any thread can
+// find a loop, read its state and ring its doorbell without a message.
+export const REGISTRY_ENV_KEY = 'sideloop:registry:v1';
+export const LINEAGE_ENV_KEY = 'sideloop:lineage:v1';
+export const REGISTRY_SLOTS = 512;
+export const REGISTRY_HEADER_BYTES = 256;
+export const H_LOCK = 0; // spin lock for allocation and registration
+export const H_SEQ = 1; // bumped on every change
+export const SLOT_BYTES = 2048;
+// Slot layout, in bytes from the slot's start:
+export const SLOT_CONTROL = 0; // the control block, CONTROL_BYTES long
+export const SLOT_META = 512; // Int32 words below
+export const SLOT_ID = 640; // id string, UTF-8
+export const SLOT_NAME = 768;
+export const SLOT_TASK_TYPE = 896;
+export const SLOT_STRING_BYTES = 128;
+export const SLOT_CRASH = 1024; // u32 length + v8-serialized crash cause
+export const SLOT_CRASH_BYTES = 1024;
+// Meta words (Int32 index from SLOT_META):
+export const M_USED = 0; // 0 free, 1 in use
+export const M_OWNER = 1; // owner thread id
+export const M_GEN = 2; // bumped on every start: a loop run is (slot, gen)
+export const M_REGISTERED = 3; // 1 while this slot is its owner's registry entry for its id
+export const M_ID_KIND = 4; // IdKind
+export const M_ID_LEN = 5;
+export const M_NAME_LEN = 6;
+export const M_TYPE_LEN = 7; // -1: no task type
+export const M_PREV_END = 8; // LoopState in which the previous run ended
+export const M_ID_NUMBER = 10; // Float64 index (from SLOT_META) for numeric ids: bytes 80..88
+
+export const enum IdKind {
+  Default = 0,
+  String = 1,
+  Number = 2,
+}
+
 export const enum LoopState {
+  Idle = 0,
   Starting = 1,
   Running = 2,
   Stopping = 3,
@@ -69,6 +110,7 @@ export const L_RES_SEQ = 34; // bumped after publishing results; submitters wait
 export const L_REQ_SIDE_TAKEN = 35; // side-channel requests taken
 export const L_RES_SIDE = 36; // results posted on the side channel
 export const L_RES_BACKLOG = 37; // 1 while the loop holds results the full ring could not take
+export const L_CONNECTED = 38; // 1 once the loop has taken the lane and listens on its side channel
 export const LANE_HEADER_BYTES = 256;
 
 export const WAIT_SYNC = 1;
@@ -115,11 +157,14 @@ export const enum Res {
 
 /** Data handed to a loop thread as workerData. */
 export interface LoopBootData {
-  readonly control: SharedArrayBuffer;
+  /** The registry, and this loop's slot and run. */
+  readonly registry: SharedArrayBuffer;
+  readonly slot: number;
+  readonly gen: number;
   readonly loopKey: string;
   readonly name: string;
   readonly taskType: string | null;
-  /** The owner's lane, connected before the thread starts. */
+  /** The owner's lane, connected before the thread starts; others announce theirs (LaneAnnouncement). */
   readonly ownerLane: LaneBootData;
 }
 

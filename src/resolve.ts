@@ -1,11 +1,12 @@
 /**
- * getOrCreateLoopManager: find the manager for an id, or make one.
+ * getOrCreateLoopManager: find the manager for an id through this thread's
+ * lineage (this thread, then its parent, up to the main thread), or make one.
  */
-import { threadId } from 'node:worker_threads';
 import { ManagerNotFound } from './errors.js';
-import { LoopManager } from './loop-manager.js';
+import { lineage } from './lineage.js';
+import { LoopManager, managerForSlot } from './loop-manager.js';
 import { checkBoolean, checkId, checkKnown, checkOptions } from './options.js';
-import { DEFAULT_LOOP_ID, lookup } from './registry.js';
+import { DEFAULT_LOOP_ID, registry } from './registry.js';
 
 export interface GetOrCreateOptions {
   /** Which loop; default: the default loop. */
@@ -16,6 +17,11 @@ export interface GetOrCreateOptions {
   strictlyGet?: boolean;
 }
 
+/**
+ * The manager for `id` of this thread or its nearest ancestor that has one (a
+ * handle when it belongs to another thread); otherwise a new one owned and
+ * registered by this thread.
+ */
 export function getOrCreateLoopManager(opts?: GetOrCreateOptions): LoopManager {
   const o = checkOptions(opts, 'getOrCreateLoopManager()');
   checkKnown(o, ['id', 'forceCreate', 'strictlyGet'], 'getOrCreateLoopManager()');
@@ -23,11 +29,20 @@ export function getOrCreateLoopManager(opts?: GetOrCreateOptions): LoopManager {
   checkBoolean(o.forceCreate, 'forceCreate');
   checkBoolean(o.strictlyGet, 'strictlyGet');
   if (o.forceCreate && o.strictlyGet) throw new TypeError('The "forceCreate" and "strictlyGet" options cannot both be true');
-  const id = (o.id as string | number | undefined) ?? DEFAULT_LOOP_ID;
+  const userId = o.id as string | number | undefined;
   if (!o.forceCreate) {
-    const found = lookup(id);
+    const found = resolve(userId ?? DEFAULT_LOOP_ID);
     if (found) return found;
-    if (o.strictlyGet) throw new ManagerNotFound(o.id as string | number | undefined, [threadId]);
+    if (o.strictlyGet) throw new ManagerNotFound(userId, lineage());
   }
-  return new LoopManager(o.id === undefined ? {} : { id: o.id as string | number });
+  return new LoopManager(userId === undefined ? {} : { id: userId });
+}
+
+function resolve(id: string | number | typeof DEFAULT_LOOP_ID): LoopManager | undefined {
+  const reg = registry();
+  for (const thread of lineage()) {
+    const slot = reg.find(thread, id);
+    if (slot >= 0) return managerForSlot(slot);
+  }
+  return undefined;
 }

@@ -119,7 +119,7 @@ test('a protected loop rejects other task types at submit, and in the loop threa
     assert.throws(() => mgr.submitTask(tasks.echo(1)), (err) => err instanceof UnknownAsyncTaskError && err.givenType === null);
     assert.throws(() => mgr.submitTask(render.echo(1), { taskType: 'update' }), UnknownAsyncTaskError, 'the option overrides the task');
     // Get past the submit-side check (as a stale or foreign copy might): the loop thread refuses too.
-    mgr.protectedType = null;
+    mgr.runView().taskType = null;
     await assert.rejects(mgr.submitTask(update.echo(1)), (err) => err instanceof UnknownAsyncTaskError && err.givenType === 'update' && err.expectedType === 'render');
   });
 });

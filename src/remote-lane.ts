@@ -1,0 +1,42 @@
+/**
+ * Lanes for threads that did not start the loop: a task, a worker, or a
+ * thread that resolved a manager through the registry. Such a thread has no
+ * port to the loop thread and must not route through the owner's event loop
+ * (the owner may be blocked), so it announces its lane on the loop's
+ * BroadcastChannel and rings the doorbell; the loop thread picks it up.
+ */
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { ClientLane } from './client-lane.js';
+import type { LoopControl } from './control.js';
+import { debug } from './debug.js';
+import { LoopNotRunningError } from './errors.js';
+import { createLaneMemory, laneViews, BroadcastSideChannel } from './lane.js';
+import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from './protocol.js';
+
+/** How long a submitter waits for a starting loop to boot before giving up. */
+const BOOT_WAIT_MS = 30_000;
+let lanesMade = 0;
+
+export function connectLane(slot: number, control: LoopControl, name: string): ClientLane {
+  // The loop listens for lanes once it runs: an announcement made before would be lost.
+  const deadline = performance.now() + BOOT_WAIT_MS;
+  while (control.state === LoopState.Starting && performance.now() < deadline) {
+    Atomics.wait(control.words, C_STATE, LoopState.Starting, 50);
+  }
+  if (!control.accepting) throw new LoopNotRunningError(`Cannot submit to loop "${name}": it is not running`);
+  const loopKey = `${process.pid}.${slot}.${control.gen}`;
+  const laneId = `${threadId}.${++lanesMade}.${Math.random().toString(36).slice(2, 8)}`;
+  const memory = createLaneMemory();
+  const words = laneViews(memory).words;
+  const sideToLoop = `sideloop:side:${loopKey}:${laneId}:in`;
+  const sideToSubmitter = `sideloop:side:${loopKey}:${laneId}:out`;
+  const side = new BroadcastSideChannel(sideToLoop, sideToSubmitter, () => Atomics.load(words, L_CONNECTED) !== 0);
+  const announcements = new BroadcastChannel(lanesChannelName(loopKey));
+  const announcement: LaneAnnouncement = { kind: 'lane', lane: { memory, laneId: 0, sideToLoop, sideToSubmitter } };
+  announcements.postMessage(announcement);
+  announcements.close();
+  Atomics.add(control.words, C_LANES, 1);
+  control.ring();
+  debug('thread %d connected a lane to loop %s (slot %d, run %d)', threadId, name, slot, control.gen);
+  return new ClientLane({ loopKey, control, name }, memory, side);
+}
