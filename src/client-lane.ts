@@ -64,6 +64,16 @@ export interface SubmitOptions {
   transfer: readonly (ArrayBuffer | MessagePort)[] | undefined;
 }
 
+/** Whether postMessage can clone `value` (it takes SharedArrayBuffers, which v8.serialize refuses). */
+function structurallyCloneable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
@@ -104,26 +114,42 @@ export class ClientLane implements CallHost {
   submit<T>(task: Task<T>, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId++, this, task);
-    const w = scratch.reset();
-    w.u8(Req.Submit);
-    w.u32(call.id);
-    w.u32(fnId);
-    const argsOnSide = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer;
-    w.u8((opts.timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (opts.taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
-    if (opts.timeoutMs !== undefined) w.f64(opts.timeoutMs);
-    if (opts.taskType !== null) w.str(opts.taskType);
-    if (argsOnSide) {
-      this.spill();
-      this.post({ record: w.copy(), args: task.args as unknown[] }, opts.transfer);
+    const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
+    if (transfer) {
+      this.postArgs(this.header(call, fnId, opts, true), task, transfer);
     } else {
-      w.value(task.args, 'The arguments', task);
-      this.send(w);
+      const w = this.header(call, fnId, opts, false);
+      try {
+        w.value(task.args, 'The arguments', task);
+        this.send(w);
+      } catch (err) {
+        // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
+        if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+        this.postArgs(this.header(call, fnId, opts, true), task, undefined);
+      }
     }
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
     this.calls.set(call.id, call);
     this.link.control.count(C_SUBMITTED);
     this.link.control.ringIfParked();
     return call;
+  }
+
+  /** Writes a Submit record's header into the scratch buffer. */
+  private header(call: Call, fnId: number, opts: SubmitOptions, argsOnSide: boolean): ByteWriter {
+    const w = scratch.reset();
+    w.u8(Req.Submit);
+    w.u32(call.id);
+    w.u32(fnId);
+    w.u8((opts.timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (opts.taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
+    if (opts.timeoutMs !== undefined) w.f64(opts.timeoutMs);
+    if (opts.taskType !== null) w.str(opts.taskType);
+    return w;
+  }
+
+  private postArgs(w: ByteWriter, task: Task, transfer: SubmitOptions['transfer']): void {
+    this.spill();
+    this.post({ record: w.copy(), args: task.args as unknown[] }, transfer);
   }
 
   private define(task: Task): number {
@@ -234,7 +260,7 @@ export class ClientLane implements CallHost {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
       this.sideResultsTaken++;
-      this.settleFrom(new ByteReader(message.record));
+      this.settleFrom(new ByteReader(message.record), message);
     }
   }
 
@@ -242,13 +268,14 @@ export class ClientLane implements CallHost {
     this.settleFrom(this.reader.at(offset));
   };
 
-  private settleFrom(r: ByteReader): void {
+  private settleFrom(r: ByteReader, side?: SideRecord): void {
     const op = r.u8();
     const call = this.calls.get(r.u32());
     if (call === undefined) return; // already settled here (cancelled, timed out)
     this.calls.delete(call.id);
     try {
       if (op === Res.Ok) call.fulfill(r.value());
+      else if (op === Res.OkOnSide) call.fulfill(side?.value);
       else if (op === Res.Err) call.fail(fromErrorData(r.value() as ErrorData));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));

@@ -69,6 +69,8 @@ export class BroadcastSideChannel implements SideChannel {
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
   private waiting: unknown[] | undefined;
+  /** Messages the event loop delivered before anyone asked for them. */
+  private readonly delivered: unknown[] = [];
   constructor(
     outName: string,
     inName: string,
@@ -78,6 +80,9 @@ export class BroadcastSideChannel implements SideChannel {
     this.in = new BroadcastChannel(inName);
     this.out.unref();
     this.in.unref();
+    // A BroadcastChannel hands its messages to the event loop as soon as it turns, and drops
+    // them when nobody listens: keep them. A blocked thread reads them with receiveMessageOnPort.
+    this.in.onmessage = (event) => this.delivered.push((event as { data: unknown }).data);
   }
   post(message: unknown): boolean {
     this.pump();
@@ -92,6 +97,7 @@ export class BroadcastSideChannel implements SideChannel {
     this.waiting = undefined;
   }
   receive(): unknown {
+    if (this.delivered.length > 0) return this.delivered.shift();
     return receiveMessageOnPort(this.in as unknown as MessagePort)?.message;
   }
   close(): void {

@@ -92,10 +92,29 @@ export class LoopLane {
     try {
       w.value(value, 'The result', owner);
     } catch (err) {
-      this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
+      if (!this.postValue(callId, value)) {
+        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
+      }
       return;
     }
     this.publish(w);
+  }
+
+  /** Sends a result that only postMessage can clone (a SharedArrayBuffer, say); false if it cannot either. */
+  private postValue(callId: number, value: unknown): boolean {
+    try {
+      structuredClone(value);
+    } catch {
+      return false;
+    }
+    const w = scratch.reset();
+    w.u8(Res.OkOnSide);
+    w.u32(callId);
+    this.side.post({ record: w.copy(), value } satisfies SideRecord);
+    this.resultsOnSide++;
+    Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
+    this.unannounced = true;
+    return true;
   }
 
   fail(callId: number, error: unknown): void {

@@ -68,21 +68,30 @@ function connect(data: LaneBootData): void {
 
 connect(boot.ownerLane);
 
-// Other threads announce their lanes here and count them in C_LANES; the pump reads the
-// channel synchronously when the count moves, so a new lane is served even mid-burst.
+// Other threads announce their lanes here and count them in C_LANES. The event loop
+// delivers announcements; while the pump spins in the microtask queue it reads the
+// channel itself when the count moves, so a new lane is served even mid-burst.
 const announcements = new BroadcastChannel(lanesChannelName(boot.loopKey));
 announcements.unref();
 let lanesSeen = 0;
+
+function onAnnouncement(message: unknown): void {
+  if ((message as LaneAnnouncement | undefined)?.kind !== 'lane') return;
+  lanesSeen++;
+  connect((message as LaneAnnouncement).lane);
+}
+
+announcements.onmessage = (event) => {
+  onAnnouncement((event as { data: unknown }).data);
+  wake();
+};
 
 function takeAnnouncedLanes(): void {
   const announced = Atomics.load(control.words, C_LANES);
   while (lanesSeen !== announced) {
     const received = receiveMessageOnPort(announcements as unknown as MessagePort);
     if (!received) break;
-    const message = received.message as LaneAnnouncement | undefined;
-    if (message?.kind !== 'lane') continue;
-    lanesSeen++;
-    connect(message.lane);
+    onAnnouncement(received.message);
   }
 }
 

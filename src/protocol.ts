@@ -153,6 +153,8 @@ export const enum CancelReason {
 export const enum Res {
   Ok = 1,
   Err = 2,
+  /** The value is the side-channel message's `value`, structured-cloned. */
+  OkOnSide = 3,
 }
 
 /** Data handed to a loop thread as workerData. */
@@ -191,6 +193,8 @@ export function lanesChannelName(loopKey: string): string {
 /** A message on a side channel: one record, and for SUBMIT_ARGS_ON_SIDE, the arguments. */
 export interface SideRecord {
   readonly record: Uint8Array;
-  /** Arguments sent with a transfer list: structured-cloned, not encoded. */
+  /** Arguments sent with a transfer list, or that only postMessage can clone. */
   readonly args?: unknown[];
+  /** A result that only postMessage can clone (Res.OkOnSide). */
+  readonly value?: unknown;
 }

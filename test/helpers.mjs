@@ -1,5 +1,6 @@
 // Shared bits for the tests: fixture URLs, a loop that is always stopped, child scripts.
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { LoopManager, defineTasks } from '../dist/index.js';
 
@@ -44,3 +45,45 @@ export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [] 
 
 /** Resolves after `ms`. */
 export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `body` (the inside of an async function, in ESM) in a new worker thread, with
+ * sideloop, `tasks`, `workerData` and `spawn` (the same helper, for nested workers) in scope.
+ * Resolves with what the body returns; rejects with what it throws.
+ */
+export function inWorker(body, data = {}) {
+  return spawnWorker(body, data);
+}
+
+const workerPrelude = (distUrl, tasksUrl, helpersUrl) => `
+import * as sideloop from ${JSON.stringify(distUrl)};
+import { parentPort, workerData, threadId } from 'node:worker_threads';
+import { inWorker as spawn } from ${JSON.stringify(helpersUrl)};
+const { LoopManager, getOrCreateLoopManager, defineTasks, inlineTask } = sideloop;
+const tasks = defineTasks(${JSON.stringify(tasksUrl)});
+const data = workerData.data;
+try {
+  const result = await (async () => { ${'/*BODY*/'} })();
+  parentPort.postMessage({ ok: true, result });
+} catch (error) {
+  parentPort.postMessage({ ok: false, error: { name: error?.name, message: error?.message, code: error?.code, stack: error?.stack } });
+}
+`;
+
+// Synchronous on purpose: a caller may block its thread right after spawning.
+function spawnWorker(body, data) {
+  const source = workerPrelude(distUrl, fixture('tasks.mjs').href, import.meta.url).replace('/*BODY*/', body);
+  const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(source)), { workerData: { data } });
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    worker.on('message', (m) => {
+      answered = true;
+      if (m.ok) resolve(m.result);
+      else reject(Object.assign(new Error(`in worker: ${m.error.name}: ${m.error.message}`), m.error));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (!answered) reject(new Error(`worker exited with code ${code} without answering`));
+    });
+  });
+}

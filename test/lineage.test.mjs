@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { threadId } from 'node:worker_threads';
+import {
+  DEFAULT_LOOP_ID,
+  LoopCrashedError,
+  LoopManager,
+  ManagerNotFound,
+  getOrCreateLoopManager,
+} from '../dist/index.js';
+import { delay, inWorker, tasks } from './helpers.mjs';
+
+test('a three-level thread tree resolves the managers of every ancestor, including one made after the child was spawned', { timeout: 30000 }, async () => {
+  const top = getOrCreateLoopManager({ id: 'tree-top' }).start();
+  try {
+    const childRun = inWorker(`
+      const middle = getOrCreateLoopManager({ id: 'tree-middle' }).start();
+      const resolvedTop = getOrCreateLoopManager({ id: 'tree-top', strictlyGet: true });
+      const fromGrandchild = await spawn(\`
+        // Made by the main thread after this worker's parent was spawned: wait for it to exist.
+        let late;
+        for (let i = 0; i < 500 && !late; i++) {
+          try { late = getOrCreateLoopManager({ id: 'tree-late', strictlyGet: true }); }
+          catch { await new Promise((r) => setTimeout(r, 10)); }
+        }
+        const topMgr = getOrCreateLoopManager({ id: 'tree-top', strictlyGet: true });
+        const midMgr = getOrCreateLoopManager({ id: 'tree-middle', strictlyGet: true });
+        return {
+          me: threadId,
+          top: [topMgr.ownerThreadId, topMgr.submitTask(tasks.add(1, 1), { returnSyncFuture: true }).result()],
+          middle: [midMgr.ownerThreadId, await midMgr.submitTask(tasks.add(2, 2))],
+          late: [late.ownerThreadId, late.submitTask(tasks.add(3, 3), { returnSyncFuture: true }).result()],
+        };
+      \`);
+      await middle.stop();
+      return { me: threadId, topOwner: resolvedTop.ownerThreadId, fromGrandchild };
+    `);
+    // The late manager is made only now, after both workers exist.
+    await new Promise((r) => setTimeout(r, 100));
+    const late = getOrCreateLoopManager({ id: 'tree-late' }).start();
+    const child = await childRun;
+    await late.stop();
+    assert.equal(child.topOwner, threadId);
+    const g = child.fromGrandchild;
+    assert.notEqual(g.me, child.me);
+    assert.deepEqual(g.top, [threadId, 2]);
+    assert.deepEqual(g.middle, [child.me, 4]);
+    assert.deepEqual(g.late, [threadId, 6]);
+  } finally {
+    await top.stop();
+  }
+});
+
+test('forceCreate isolates a thread from its ancestors; strictlyGet throws ManagerNotFound naming the id and threads', { timeout: 30000 }, async () => {
+  const shared = getOrCreateLoopManager({ id: 'iso' }).start();
+  try {
+    const result = await inWorker(`
+      const inherited = getOrCreateLoopManager({ id: 'iso' });
+      const own = getOrCreateLoopManager({ id: 'iso', forceCreate: true }).start();
+      const again = getOrCreateLoopManager({ id: 'iso' });
+      const out = {
+        inheritedOwner: inherited.ownerThreadId,
+        ownOwner: own.ownerThreadId,
+        againIsOwn: again === own,
+        ranOn: own.submitTask(tasks.whereAmI(), { returnSyncFuture: true }).result() !== threadId,
+      };
+      try { getOrCreateLoopManager({ id: 'nowhere', strictlyGet: true }); }
+      catch (e) { out.notFound = { name: e.name, code: e.code, message: e.message, threads: e.threadsSearched }; }
+      await own.stop();
+      return out;
+    `);
+    assert.equal(result.inheritedOwner, threadId);
+    assert.notEqual(result.ownOwner, threadId);
+    assert.equal(result.againIsOwn, true);
+    assert.equal(result.notFound.name, 'ManagerNotFound');
+    assert.match(result.notFound.message, /"nowhere"/);
+    assert.deepEqual(result.notFound.threads, [result.ownOwner, threadId]);
+    assert.equal(getOrCreateLoopManager({ id: 'iso' }), shared, 'the main thread still has its own');
+  } finally {
+    await shared.stop();
+  }
+  assert.throws(() => getOrCreateLoopManager({ id: 'missing-here', strictlyGet: true }), (err) =>
+    err instanceof ManagerNotFound && err.id === 'missing-here' && err.threadsSearched.includes(threadId),
+  );
+});
+
+test('sibling threads with the same id get independent managers', { timeout: 30000 }, async () => {
+  const body = `
+    const mgr = getOrCreateLoopManager({ id: 'sibling' }).start();
+    const value = mgr.submitTask(tasks.echo(data.tag), { returnSyncFuture: true }).result();
+    const snapshot = LoopManager.registry();
+    // Barrier: both siblings have registered before either looks for the other.
+    const count = new Int32Array(data.barrier);
+    Atomics.add(count, 0, 1);
+    Atomics.notify(count, 0);
+    for (let n; (n = Atomics.load(count, 0)) < 2; ) Atomics.wait(count, 0, n, 10000);
+    const seen = [...LoopManager.registry()].filter(([, ids]) => ids.has('sibling')).map(([t]) => t);
+    await mgr.stop();
+    return { me: threadId, value, seen, mineListed: snapshot.get(threadId)?.get('sibling')?.ownerThreadId };
+  `;
+  const barrier = new SharedArrayBuffer(4);
+  const [a, b] = await Promise.all([inWorker(body, { tag: 'a', barrier }), inWorker(body, { tag: 'b', barrier })]);
+  assert.notEqual(a.me, b.me);
+  assert.equal(a.value, 'a');
+  assert.equal(b.value, 'b');
+  assert.equal(a.mineListed, a.me);
+  assert.ok(a.seen.includes(a.me) && a.seen.includes(b.me), 'each registry snapshot shows both threads');
+  // The workers answer just before they exit; their entries go when the exit runs.
+  const gone = () => !LoopManager.registry().has(a.me) && !LoopManager.registry().has(b.me);
+  for (let i = 0; i < 200 && !gone(); i++) await delay(10);
+  assert.ok(gone(), 'entries go away when their threads exit');
+});
+
+test('a child submits to its parent\'s loop while the parent is blocked in result()', { timeout: 30000 }, async () => {
+  const mgr = getOrCreateLoopManager({ id: 'blocked-owner' }).start();
+  try {
+    await mgr.submitTask(tasks.echo('warm'));
+    const flags = new SharedArrayBuffer(8);
+    const child = inWorker(
+      `
+      await new Promise((r) => setTimeout(r, 100)); // the parent is blocked by now
+      const parentLoop = getOrCreateLoopManager({ id: 'blocked-owner', strictlyGet: true });
+      return parentLoop.submitTask(tasks.setFlag(data.flags, 42), { returnSyncFuture: true }).result(5000);
+    `,
+      { flags },
+    );
+    // Blocks this thread until the child's task, run by this thread's loop, sets the flag.
+    const value = mgr.submitTask(tasks.waitForFlag(flags), { returnSyncFuture: true }).result(10000);
+    assert.equal(value, 42);
+    assert.equal(await child, mgr.getEventLoop().threadId, 'the child\'s task ran in the parent\'s loop');
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('50 threads resolving and creating managers at once lose and duplicate nothing', { timeout: 60000 }, async () => {
+  const common = getOrCreateLoopManager({ id: 'common' });
+  const workers = Array.from({ length: 50 }, (_, i) =>
+    inWorker(
+      `
+      const common = getOrCreateLoopManager({ id: 'common' });
+      const mine = getOrCreateLoopManager({ id: 'mine' });
+      const named = getOrCreateLoopManager({ id: 'worker-' + data.i });
+      const snapshot = LoopManager.registry();
+      // Stay alive until all 50 have registered, so the main thread can count them.
+      const flags = new Int32Array(data.gate);
+      Atomics.add(flags, 0, 1);
+      while (Atomics.load(flags, 1) === 0) await new Promise((r) => setTimeout(r, 5));
+      return { me: threadId, commonOwner: common.ownerThreadId, mine: mine.ownerThreadId, named: named.name, sawMine: snapshot.get(threadId)?.size };
+    `,
+      { i, gate },
+    ),
+  );
+  const counters = new Int32Array(gate);
+  while (Atomics.load(counters, 0) < 50) await new Promise((r) => setTimeout(r, 10));
+  const snapshot = LoopManager.registry();
+  Atomics.store(counters, 1, 1);
+  const results = await Promise.all(workers);
+  const threads = new Set(results.map((r) => r.me));
+  assert.equal(threads.size, 50);
+  for (const r of results) {
+    assert.equal(r.commonOwner, threadId, 'everyone resolved the main thread\'s manager');
+    assert.equal(r.mine, r.me);
+    assert.equal(r.sawMine, 2);
+    const entries = snapshot.get(r.me);
+    assert.equal(entries?.size, 2, `thread ${r.me} has exactly its two entries`);
+    assert.equal(entries.get('mine').ownerThreadId, r.me);
+  }
+  assert.equal(snapshot.get(threadId).get('common').ownerThreadId, threadId);
+  await new Promise((r) => setTimeout(r, 50));
+  for (const t of threads) assert.ok(!LoopManager.registry().has(t), 'exited threads leave no entries');
+  await common[Symbol.asyncDispose]();
+});
+const gate = new SharedArrayBuffer(8);
+
+test('a task in a loop resolves another loop through its lineage and uses it; blocking on its own loop is a DeadlockError', { timeout: 30000 }, async () => {
+  const front = getOrCreateLoopManager({ id: 'front' }).start();
+  const back = getOrCreateLoopManager({ id: 'back' }).start();
+  try {
+    const through = await front.submitTask(tasks.callThrough('back', 21));
+    assert.deepEqual(through.answer, 42);
+    assert.equal(through.owner, threadId);
+    assert.equal(through.me, front.getEventLoop().threadId);
+    assert.deepEqual(await front.submitTask(tasks.blockOn('back')), { value: 'blocked fine' }, 'blocking on another loop is fine');
+    assert.deepEqual(await front.submitTask(tasks.blockOn('front')), { error: 'DeadlockError' });
+    assert.equal(await front.submitTask(tasks.awaitOwnLoop('front')), 'awaited myself');
+  } finally {
+    await Promise.all([front.stop(), back.stop()]);
+  }
+});
+
+test('handles from other threads submit and inspect, but cannot start or stop', { timeout: 30000 }, async () => {
+  const mgr = getOrCreateLoopManager({ id: 'handle' }).start({ taskType: 'kind' });
+  try {
+    const seen = await inWorker(`
+      const h = getOrCreateLoopManager({ id: 'handle', strictlyGet: true });
+      const out = { state: h.state, isRunning: h.isRunning, taskType: h.taskType, name: h.name, owner: h.ownerThreadId, loopThread: h.getEventLoop().threadId };
+      out.value = h.submitTask(tasks.echo('via handle'), { taskType: 'kind', returnSyncFuture: true }).result();
+      try { h.submitTask(tasks.echo(1)); } catch (e) { out.typeError = e.name; }
+      try { h.start(); } catch (e) { out.start = e.name; }
+      try { await h.stop(); } catch (e) { out.stop = e.name; }
+      out.stats = h.stats().completed;
+      out.listed = LoopManager.allInstances().some((m) => m.name === 'handle' && m.ownerThreadId === 0);
+      return out;
+    `);
+    assert.equal(seen.state, 'running');
+    assert.equal(seen.isRunning, true);
+    assert.equal(seen.taskType, 'kind');
+    assert.equal(seen.owner, threadId);
+    assert.equal(seen.loopThread, mgr.getEventLoop().threadId);
+    assert.equal(seen.value, 'via handle');
+    assert.equal(seen.typeError, 'UnknownAsyncTaskError');
+    assert.equal(seen.start, 'NotOwnerError');
+    assert.equal(seen.stop, 'NotOwnerError');
+    assert.ok(seen.stats >= 1);
+    assert.equal(seen.listed, true);
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('a loop crash wakes a blocked caller in another thread with LoopCrashedError', { timeout: 30000 }, async () => {
+  const mgr = getOrCreateLoopManager({ id: 'crashing' }).start();
+  await mgr.submitTask(tasks.echo('warm'));
+  const child = inWorker(`
+    const h = getOrCreateLoopManager({ id: 'crashing', strictlyGet: true });
+    const started = Date.now();
+    try {
+      h.submitTask(tasks.sleep(60000), { returnSyncFuture: true }).result();
+      return { error: null };
+    } catch (e) {
+      return { error: e.name, exitCode: e.exitCode, ms: Date.now() - started };
+    }
+  `);
+  await new Promise((r) => setTimeout(r, 300));
+  await assert.rejects(mgr.submitTask(tasks.exitNow(4)), LoopCrashedError);
+  const seen = await child;
+  assert.equal(seen.error, 'LoopCrashedError');
+  assert.equal(seen.exitCode, 4);
+  assert.ok(seen.ms < 10000);
+});
+
+test('the default id is one fixed key, distinct from any user id', () => {
+  const byDefault = getOrCreateLoopManager();
+  assert.equal(byDefault.id, DEFAULT_LOOP_ID);
+  assert.equal(getOrCreateLoopManager(), byDefault);
+  assert.notEqual(getOrCreateLoopManager({ id: 'default' }), byDefault);
+  assert.notEqual(getOrCreateLoopManager({ id: String(DEFAULT_LOOP_ID.description) }), byDefault);
+  assert.ok(LoopManager.registry().get(threadId).has(DEFAULT_LOOP_ID));
+});
