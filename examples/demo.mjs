@@ -1,6 +1,7 @@
 // `npm start`: synchronous code blocking on async tasks in named, type-protected loops.
 import { LoopManager, defineTasks, UnknownAsyncTaskError } from '../dist/index.js';
-import { threadId } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
+import { once } from 'node:events';
 
 const here = new URL('./demo-tasks.mjs', import.meta.url);
 const renderTasks = defineTasks(here, { taskType: 'render' });
@@ -45,6 +46,11 @@ const [page, news] = await Promise.all([
 ]);
 console.log('awaited too:', page.html, '|', news.updates[0]);
 console.log('stats of the rendering loop:', rendering.stats());
+
+// Lineage: a worker thread spawned here inherits this thread's loops and uses one directly.
+const worker = new Worker(new URL('./demo-worker.mjs', import.meta.url));
+const [exitCode] = await once(worker, 'exit');
+if (exitCode !== 0) throw new Error(`demo worker exited with ${exitCode}`);
 
 await Promise.all([rendering.stop(), updates.stop(), general.stop()]);
 console.log('\nall loops stopped.');

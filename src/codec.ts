@@ -111,7 +111,7 @@ export class ByteWriter {
       const path = findUncloneable(value) ?? '';
       const at = path ? ` at ${path}` : '';
       throw new TaskSerializationError(
-        `${role} of ${owner.label} cannot be cloned between threads${at}: ${(err as Error).message}`,
+        `${role} of ${owner.label} cannot be cloned between threads${at}: ${firstLine((err as Error).message)}`,
         path,
         { cause: err },
       );
@@ -341,4 +341,10 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
     if (found !== undefined) return found;
   }
   return path || '(value)';
+}
+
+/** V8's clone errors inspect the whole offending object; its first line names it well enough. */
+function firstLine(message: string): string {
+  const end = message.indexOf('\n');
+  return end < 0 ? message : `${message.slice(0, end).replace(/\s*[{[]$/, '')} ...`;
 }

@@ -219,6 +219,30 @@ test('handles from other threads submit and inspect, but cannot start or stop', 
   }
 });
 
+test('a handle copies transferred ArrayBuffers and refuses MessagePorts with a short TaskSerializationError', { timeout: 30000 }, async () => {
+  const mgr = getOrCreateLoopManager({ id: 'handle-transfer' }).start();
+  try {
+    const seen = await inWorker(`
+      const h = getOrCreateLoopManager({ id: 'handle-transfer', strictlyGet: true });
+      const buf = new Uint8Array([1, 2, 3]).buffer;
+      const echoed = await h.submitTask(tasks.echo(buf), { transfer: [buf] });
+      const { port1 } = new (await import('node:worker_threads')).MessageChannel();
+      let error;
+      try { h.submitTask(tasks.echo(port1), { transfer: [port1] }); } catch (e) { error = { name: e.name, path: e.path, message: e.message }; }
+      port1.close();
+      return { echoed: [...new Uint8Array(echoed)], kept: buf.byteLength, error };
+    `);
+    assert.deepEqual(seen.echoed, [1, 2, 3]);
+    assert.equal(seen.kept, 3, 'the buffer was copied, not detached');
+    assert.equal(seen.error?.name, 'TaskSerializationError');
+    assert.equal(seen.error.path, '[0]');
+    assert.match(seen.error.message, /MessagePort/);
+    assert.ok(!seen.error.message.includes('\n'), 'the message is one line, not an inspected object');
+  } finally {
+    await mgr.stop();
+  }
+});
+
 test('a loop crash wakes a blocked caller in another thread with LoopCrashedError', { timeout: 30000 }, async () => {
   const mgr = getOrCreateLoopManager({ id: 'crashing' }).start();
   await mgr.submitTask(tasks.echo('warm'));
