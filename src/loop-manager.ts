@@ -7,6 +7,7 @@ import { ClientLane } from './client-lane.js';
 import type { LoopControl, LoopStats } from './control.js';
 import { connectLane } from './remote-lane.js';
 import { debug } from './debug.js';
+import { newWorkerWithParentFlags } from './exec-argv.js';
 import {
   LoopAlreadyRunningError,
   LoopNotRunningError,
@@ -250,13 +251,15 @@ export class LoopManager implements AsyncDisposable {
       lifePort: life.port2,
     };
     const options = this.workerOptions ?? {};
-    const worker = new Worker(loopThreadUrl, {
-      workerData: boot,
-      transferList: [side.port2, life.port2],
-      ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-      execArgv: options.execArgv ?? inheritedExecArgv(),
-      ...(options.env && { env: options.env }),
-    });
+    const create = (execArgv: string[]): Worker =>
+      new Worker(loopThreadUrl, {
+        workerData: boot,
+        transferList: [side.port2, life.port2],
+        ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+        execArgv,
+        ...(options.env && { env: options.env }),
+      });
+    const worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
     worker.unref();
     life.port1.unref();
     const link = { loopKey: key, control, name: this.name, probe: () => this.probe(run) };
@@ -436,22 +439,6 @@ process.once('exit', () => {
     reg.release(slot);
   }
 });
-
-/** Flags that describe the parent's entry point, not its runtime: a worker handed them fails to load its own file. */
-const ENTRY_FLAGS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print']);
-const ENTRY_FLAGS = /^(--input-type|--eval|--print|--test|--watch|--check|--interactive|-i$|-c$)/;
-
-/** The parent's Node flags (loaders such as tsx's included), minus those that only make sense for its entry point. */
-function inheritedExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (ENTRY_FLAGS_WITH_VALUE.has(arg)) i++;
-    else if (!ENTRY_FLAGS.test(arg)) out.push(arg);
-  }
-  return out;
-}
 
 function checkTask(task: unknown): asserts task is Task {
   if (task instanceof Task) return;

@@ -53,3 +53,21 @@ test('TypeScript task modules load when the parent runs under tsx', { timeout: 6
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), { text: 'hello, ts', length: 9 });
 });
+
+test('loops start in a process run with V8 and process-wide flags, which Workers refuse', { timeout: 60000 }, async () => {
+  const run = await runScript(
+    `
+    import { LoopManager, defineTasks } from ${JSON.stringify(distUrl)};
+    const tasks = defineTasks(${JSON.stringify(fixture('tasks.mjs').href)});
+    for (let i = 0; i < 2; i++) { // the second start uses the flags learned by the first
+      const mgr = new LoopManager().start();
+      console.log(mgr.submitTask(tasks.echo(i), { returnSyncFuture: true }).result(10000));
+      await mgr.stop();
+    }
+    console.log(typeof gc); // the flags still apply to this thread
+  `,
+    { execArgv: ['--max-old-space-size=512', '--expose-gc', '--stack-size=900', '--title', 'sideloop-test', '--no-warnings'] },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), '0\n1\nfunction');
+});
