@@ -236,11 +236,13 @@ async function startSampler() {
   const windowMs = quick ? 1000 : 2000;
   const out = new SharedArrayBuffer(8);
   const worker = new Worker(here('./workers/cpu-sampler.mjs'), { workerData: { delayMs: 500, windowMs, out } });
+  // Listen now: the sampler may exit while the caller is still stopping its loop.
+  const exited = new Promise((r) => worker.once('exit', r));
   await new Promise((r) => worker.once('online', r));
   return {
     totalMs: windowMs + 1000,
     async read() {
-      await new Promise((r) => worker.once('exit', r));
+      await exited;
       return { value: new Float64Array(out)[0], unit: '% of a core', cpu: null };
     },
   };

@@ -31,6 +31,8 @@ const goals = [
   { scenario: 'blocked', peer: 'synckit', text: 'CPU near zero (< 1% of a core)', ratio: (s) => s, met: (r) => r < 1, absolute: true },
 ];
 
+const failures = [];
+
 function runCase(scenario, contender) {
   const args = [caseFile, scenario, contender, ...(quick ? ['--quick'] : [])];
   try {
@@ -38,6 +40,7 @@ function runCase(scenario, contender) {
     return JSON.parse(out.trim().split('\n').pop());
   } catch (err) {
     console.error(`  ${scenario}/${contender} failed: ${err.message.split('\n')[0]}`);
+    failures.push(`${scenario}/${contender}`);
     return null;
   }
 }
@@ -103,3 +106,8 @@ writeFileSync(
   JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, rounds, results, goals: verdicts }, null, 2) + '\n',
 );
 console.log(`\nwritten to ${file.pathname}`);
+// A case that failed to run is a broken benchmark: fail, so CI's smoke run notices.
+if (failures.length) {
+  console.error(`\n${failures.length} case(s) failed: ${failures.join(', ')}`);
+  process.exitCode = 1;
+}
