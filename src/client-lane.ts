@@ -36,6 +36,7 @@ import {
   C_SUBMITTED,
   type SideRecord,
 } from './protocol.js';
+import { RecordQueue } from './record-queue.js';
 import { RingReader, RingWriter } from './ring.js';
 import type { Task } from './task.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -87,7 +88,7 @@ export class ClientLane implements CallHost {
   private nextCallId = 1;
   private sideSent = 0;
   /** Requests that met a full ring, oldest first. */
-  private readonly backlog: Uint8Array[] = [];
+  private readonly backlog = new RecordQueue();
   private sideResultsTaken = 0;
   private watched = 0;
   private armed = false;
@@ -173,9 +174,11 @@ export class ClientLane implements CallHost {
   /**
    * The ring when it can; the side channel for big records or to stay behind
    * earlier side records; and when the ring is full, a local backlog that is
-   * flushed as the loop makes room (posting each record would be far slower).
+   * moved on as the loop makes room: at every later send (so a long burst of
+   * submits keeps the loop fed), when results are drained, and on a timer.
    */
   private send(w: ByteWriter): void {
+    if (this.backlog.length > 0) this.flush();
     if (this.backlog.length === 0) {
       if (w.pos > MAX_INLINE_RECORD || this.sideBusy()) {
         this.spill();
@@ -183,32 +186,30 @@ export class ClientLane implements CallHost {
       }
       if (this.requests.tryWrite(w.buf, w.pos)) return;
     }
-    this.backlog.push(w.copy());
+    this.backlog.push(w.buf, w.pos);
     this.scheduleFlush();
   }
 
   /** Moves backlog into the ring (or behind earlier side records); true when it is empty. */
   private flush(): boolean {
-    const backlog = this.backlog;
-    let sent = 0;
-    while (sent < backlog.length) {
-      const record = backlog[sent]!;
-      if (this.sideBusy()) this.post({ record });
-      else if (!this.requests.tryWrite(record, record.byteLength)) break;
-      sent++;
-    }
-    if (sent > 0) {
-      backlog.splice(0, sent);
-      this.link.control.ringIfParked();
-    }
-    return backlog.length === 0;
+    if (this.backlog.drain(this.takeQueued) > 0) this.link.control.ringIfParked();
+    return this.backlog.length === 0;
   }
+
+  private readonly takeQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
+    if (!this.sideBusy()) return this.requests.tryWrite(bytes, len, offset);
+    this.post({ record: bytes.slice(offset, offset + len) });
+    return true;
+  };
+
+  private readonly postQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
+    this.post({ record: bytes.slice(offset, offset + len) });
+    return true;
+  };
 
   /** Sends the whole backlog on the side channel: for when this thread is about to block. */
   private spill(): void {
-    if (this.flush()) return;
-    for (const record of this.backlog) this.post({ record });
-    this.backlog.length = 0;
+    if (!this.flush()) this.backlog.drain(this.postQueued);
   }
 
   private flushTimer: NodeJS.Timeout | undefined;

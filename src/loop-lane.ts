@@ -22,6 +22,7 @@ import {
   Res,
   type SideRecord,
 } from './protocol.js';
+import { RecordQueue } from './record-queue.js';
 import { RingReader, RingWriter } from './ring.js';
 
 /** Handles one request; `args` is set when they came structured-cloned on the side channel. */
@@ -37,7 +38,7 @@ export class LoopLane {
   private sideTaken = 0;
   private resultsOnSide = 0;
   /** Results that met a full ring, oldest first. */
-  private readonly backlog: Uint8Array[] = [];
+  private readonly backlog = new RecordQueue();
   /** Results written since the submitter was last told. */
   private unannounced = false;
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
@@ -129,7 +130,7 @@ export class LoopLane {
     this.unannounced = true;
     if (w.pos > MAX_INLINE_RECORD) return this.post(w.copy());
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
-    this.backlog.push(w.copy());
+    this.backlog.push(w.buf, w.pos);
     this.flush();
   }
 
@@ -146,23 +147,17 @@ export class LoopLane {
    * try sees.
    */
   flush(): number {
-    const backlog = this.backlog;
-    let sent = 0;
-    const tryAll = (): void => {
-      while (sent < backlog.length && this.results.tryWrite(backlog[sent]!, backlog[sent]!.byteLength)) sent++;
-    };
-    tryAll();
-    if (sent < backlog.length) {
+    let sent = this.backlog.drain(this.toRing);
+    if (this.backlog.length > 0) {
       Atomics.store(this.words, L_RES_BACKLOG, 1);
-      tryAll();
+      sent += this.backlog.drain(this.toRing);
     }
-    if (sent > 0) {
-      backlog.splice(0, sent);
-      this.unannounced = true;
-    }
-    if (backlog.length === 0) Atomics.store(this.words, L_RES_BACKLOG, 0);
+    if (sent > 0) this.unannounced = true;
+    if (this.backlog.length === 0) Atomics.store(this.words, L_RES_BACKLOG, 0);
     return sent;
   }
+
+  private readonly toRing = (bytes: Uint8Array, offset: number, len: number): boolean => this.results.tryWrite(bytes, len, offset);
 
   get hasBacklog(): boolean {
     return this.backlog.length > 0;
@@ -170,8 +165,10 @@ export class LoopLane {
 
   /** Sends held results on the side channel: the loop is about to exit. */
   spill(): void {
-    for (const record of this.backlog) this.post(record);
-    this.backlog.length = 0;
+    this.backlog.drain((bytes, offset, len) => {
+      this.post(bytes.slice(offset, offset + len));
+      return true;
+    });
   }
 
   /** Tells the submitter that results are waiting, waking it if it waits. */

@@ -30,8 +30,8 @@ export class RingWriter {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** Copies the first `len` bytes of `src` in as one record and publishes it; false when full. */
-  tryWrite(src: Uint8Array, len: number): boolean {
+  /** Copies `len` bytes of `src` (from `from`) in as one record and publishes it; false when full. */
+  tryWrite(src: Uint8Array, len: number, from = 0): boolean {
     const capacity = this.bytes.byteLength;
     const need = 4 + align4(len);
     let tail = this.tail;
@@ -54,9 +54,9 @@ export class RingWriter {
     const bytes = this.bytes;
     if (len <= 64) {
       // A byte loop beats set(): no subarray to allocate for the common small record.
-      for (let i = 0, at = offset + 4; i < len; i++) bytes[at + i] = src[i]!;
+      for (let i = 0, at = offset + 4 - from; i < len; i++) bytes[at + from + i] = src[from + i]!;
     } else {
-      bytes.set(src.subarray(0, len), offset + 4);
+      bytes.set(src.subarray(from, from + len), offset + 4);
     }
     this.tail = (tail + need) >>> 0;
     Atomics.store(this.words, this.tailIndex, this.tail | 0);
