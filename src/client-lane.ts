@@ -372,16 +372,17 @@ export class ClientLane implements CallHost {
   // ---- awaiting ----
 
   watch(call: Call): void {
+    call.watched = true;
     this.watched++;
     hold();
-    const previous = call.cleanup;
-    call.cleanup = () => {
-      previous?.();
-      this.watched--;
-      release();
-    };
     if (call.deadline !== Infinity) this.armTimeout(call);
     this.arm();
+  }
+
+  unwatch(call: Call): void {
+    call.watched = false;
+    this.watched--;
+    release();
   }
 
   private armTimeout(call: Call): void {

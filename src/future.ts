@@ -20,6 +20,8 @@ export interface CallHost {
   abandon(call: Call, timedOut: boolean): void;
   /** The caller will await the call: wake this thread's event loop when it settles. */
   watch(call: Call): void;
+  /** A watched call has settled. */
+  unwatch(call: Call): void;
 }
 
 export class Call<T = unknown> {
@@ -34,6 +36,8 @@ export class Call<T = unknown> {
   reject?(reason: unknown): void;
   /** Run once the call settles (timers, abort listeners). */
   cleanup?(): void;
+  /** Set by the host while someone awaits the call. */
+  watched = false;
 
   constructor(
     readonly id: number,
@@ -54,7 +58,7 @@ export class Call<T = unknown> {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Fulfilled;
     this.value = value;
-    this.cleanup?.();
+    this.settle();
     this.resolve?.(value);
   }
 
@@ -62,8 +66,13 @@ export class Call<T = unknown> {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Rejected;
     this.error = error;
-    this.cleanup?.();
+    this.settle();
     this.reject?.(error);
+  }
+
+  private settle(): void {
+    this.cleanup?.();
+    if (this.watched) this.host.unwatch(this);
   }
 
   /** Settles with CancelledError (or `error`) and tells the loop; false if already settled. */
@@ -81,38 +90,57 @@ export class Call<T = unknown> {
   }
 }
 
-/** An awaitable future: a real Promise, plus `cancel()`. */
-export class TaskFuture<T> extends Promise<T> {
-  // then/catch/finally return plain Promises, not TaskFutures without a call.
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
+/**
+ * An awaitable future: a built-in Promise (so `await` and `Promise.all` take
+ * their fast paths, which a Promise subclass misses) carrying `cancel()` and
+ * `done()`. `then`, `catch` and `finally` return plain Promises.
+ */
+export interface TaskFuture<T> extends Promise<T> {
+  /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
+  cancel(): boolean;
+  /** True once the task has settled. */
+  done(): boolean;
+}
 
-  private call!: Call<T>;
+// Registered, so futures from the ESM and the CommonJS builds of sideloop are one kind.
+const CALL = Symbol.for('sideloop.future.call.v1');
 
+interface FutureInternals<T> extends TaskFuture<T> {
+  [CALL]: Call<T>;
+}
+
+// One pair of functions for every future: methods as own properties cost no allocation per future.
+function cancel(this: FutureInternals<unknown>): boolean {
+  return this[CALL].cancel();
+}
+function done(this: FutureInternals<unknown>): boolean {
+  return this[CALL].settled;
+}
+
+/** `future instanceof TaskFuture` is true for what `submitTask` returns. */
+export const TaskFuture: {
+  [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown>;
   /** @internal */
-  static of<T>(call: Call<T>): TaskFuture<T> {
-    const future = new TaskFuture<T>((resolve, reject) => {
+  of<T>(call: Call<T>): TaskFuture<T>;
+} = {
+  [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown> {
+    return value instanceof Promise && CALL in value;
+  },
+
+  of<T>(call: Call<T>): TaskFuture<T> {
+    const future = new Promise<T>((resolve, reject) => {
       call.resolve = resolve;
       call.reject = reject;
-    });
-    future.call = call;
+    }) as FutureInternals<T>;
+    future[CALL] = call;
+    future.cancel = cancel;
+    future.done = done;
     if (call.state === CallState.Fulfilled) call.resolve!(call.value as T);
     else if (call.state === CallState.Rejected) call.reject!(call.error);
     else call.host.watch(call);
     return future;
-  }
-
-  /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
-  cancel(): boolean {
-    return this.call.cancel();
-  }
-
-  /** True once the task has settled. */
-  done(): boolean {
-    return this.call.settled;
-  }
-}
+  },
+};
 
 /** A future whose `result()` blocks the calling thread until the task settles. Also awaitable. */
 export class SyncFuture<T> implements PromiseLike<T> {

@@ -28,11 +28,16 @@ test('a TaskFuture is a real Promise that resolves with the result', { timeout: 
     const future = mgr.submitTask(tasks.add(40, 2));
     assert.ok(future instanceof TaskFuture);
     assert.ok(future instanceof Promise);
+    assert.equal(Promise.resolve(future), future, 'a built-in Promise: await and Promise.all use it as is');
     assert.equal(await future, 42);
     assert.equal(future.done(), true);
     const chained = future.then((v) => v + 1);
     assert.ok(!(chained instanceof TaskFuture), 'then() returns a plain Promise');
     assert.equal(await chained, 43);
+    const { createRequire } = await import('node:module');
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+    assert.ok(future instanceof cjs.TaskFuture, 'the CommonJS build knows it too');
+    assert.ok(!(Promise.resolve(1) instanceof TaskFuture));
   });
 });
 

@@ -192,6 +192,7 @@ test('a task in a loop resolves another loop through its lineage and uses it; bl
 test('handles from other threads submit and inspect, but cannot start or stop', { timeout: 30000 }, async () => {
   const mgr = getOrCreateLoopManager({ id: 'handle' }).start({ taskType: 'kind' });
   try {
+    await mgr.submitTask(tasks.echo('warm'), { taskType: 'kind' }); // running, not still starting
     const seen = await inWorker(`
       const h = getOrCreateLoopManager({ id: 'handle', strictlyGet: true });
       const out = { state: h.state, isRunning: h.isRunning, taskType: h.taskType, name: h.name, owner: h.ownerThreadId, loopThread: h.getEventLoop().threadId };
