@@ -8,6 +8,7 @@ import { ByteReader, ByteWriter } from './codec.js';
 import type { LoopControl } from './control.js';
 import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from './errors.js';
 import { fromErrorData, type ErrorData } from './error-codec.js';
+import { CallTable } from './call-table.js';
 import { Call, type CallHost } from './future.js';
 import { hold, release } from './keep-alive.js';
 import { laneViews, type SideChannel } from './lane.js';
@@ -83,7 +84,7 @@ export class ClientLane implements CallHost {
   private readonly requests: RingWriter;
   private readonly results: RingReader;
   private readonly reader: ByteReader;
-  private readonly calls = new Map<number, Call>();
+  private readonly calls = new CallTable();
   private readonly fnIds = new Map<string, number>();
   private nextCallId = 1;
   private sideSent = 0;
@@ -130,7 +131,7 @@ export class ClientLane implements CallHost {
       }
     }
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
-    this.calls.set(call.id, call);
+    this.calls.add(call);
     this.link.control.count(C_SUBMITTED);
     this.link.control.ringIfParked();
     return call;
@@ -235,7 +236,7 @@ export class ClientLane implements CallHost {
 
   /** CallHost: the call has been settled here (cancelled or timed out); tell the loop to abort it. */
   abandon(call: Call, timedOut: boolean): void {
-    this.calls.delete(call.id);
+    this.calls.take(call.id);
     if (this.ended || this.link.control.ended) return;
     const w = scratch.reset();
     w.u8(Req.Cancel);
@@ -271,9 +272,8 @@ export class ClientLane implements CallHost {
 
   private settleFrom(r: ByteReader, side?: SideRecord): void {
     const op = r.u8();
-    const call = this.calls.get(r.u32());
+    const call = this.calls.take(r.u32());
     if (call === undefined) return; // already settled here (cancelled, timed out)
-    this.calls.delete(call.id);
     try {
       if (op === Res.Ok) call.fulfill(r.value());
       else if (op === Res.OkOnSide) call.fulfill(side?.value);
@@ -290,9 +290,7 @@ export class ClientLane implements CallHost {
     this.drain(); // answers published before the end still count
     if (this.calls.size === 0) return true;
     const error = this.endError();
-    const calls = [...this.calls.values()];
-    this.calls.clear();
-    for (const call of calls) call.fail(error);
+    for (const call of this.calls.takeAll()) call.fail(error);
     return true;
   }
 

@@ -117,6 +117,13 @@ function done(this: FutureInternals<unknown>): boolean {
   return this[CALL].settled;
 }
 
+// One executor for every future, instead of a closure (and its context) per future.
+const captured: { resolve: (value: unknown) => void; reject: (reason: unknown) => void } = { resolve: () => {}, reject: () => {} };
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 /** `future instanceof TaskFuture` is true for what `submitTask` returns. */
 export const TaskFuture: {
   [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown>;
@@ -128,10 +135,9 @@ export const TaskFuture: {
   },
 
   of<T>(call: Call<T>): TaskFuture<T> {
-    const future = new Promise<T>((resolve, reject) => {
-      call.resolve = resolve;
-      call.reject = reject;
-    }) as FutureInternals<T>;
+    const future = new Promise<unknown>(capture) as FutureInternals<T>;
+    call.resolve = captured.resolve as (value: T) => void;
+    call.reject = captured.reject;
     future[CALL] = call;
     future.cancel = cancel;
     future.done = done;

@@ -1,0 +1,62 @@
+/**
+ * The calls a lane has in flight, by id. Ids are handed out in sequence and
+ * mostly settle in order, so a power-of-two array indexed by `id & mask` holds
+ * them with no hashing and no entry objects. A call whose slot is still taken
+ * (by a long-running older call) waits in a small Map instead; the array
+ * doubles only when it is half full, so memory follows the calls in flight.
+ */
+import type { Call } from './future.js';
+
+export class CallTable {
+  private slots: (Call | undefined)[] = new Array<Call | undefined>(256).fill(undefined);
+  private mask = 255;
+  private inSlots = 0;
+  private readonly overflow = new Map<number, Call>();
+
+  get size(): number {
+    return this.inSlots + this.overflow.size;
+  }
+
+  add(call: Call): void {
+    if (this.inSlots * 2 >= this.slots.length) this.grow();
+    const i = call.id & this.mask;
+    if (this.slots[i] === undefined) {
+      this.slots[i] = call;
+      this.inSlots++;
+    } else {
+      this.overflow.set(call.id, call);
+    }
+  }
+
+  /** Removes and returns the call with this id, if it is here. */
+  take(id: number): Call | undefined {
+    const i = id & this.mask;
+    const call = this.slots[i];
+    if (call !== undefined && call.id === id) {
+      this.slots[i] = undefined;
+      this.inSlots--;
+      return call;
+    }
+    if (this.overflow.size === 0) return undefined;
+    const other = this.overflow.get(id);
+    if (other !== undefined) this.overflow.delete(id);
+    return other;
+  }
+
+  /** Removes and returns every call, oldest first. */
+  takeAll(): Call[] {
+    const out = this.slots.filter((c): c is Call => c !== undefined);
+    out.push(...this.overflow.values());
+    this.slots.fill(undefined);
+    this.inSlots = 0;
+    this.overflow.clear();
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  private grow(): void {
+    const calls = this.takeAll();
+    this.slots = new Array<Call | undefined>(this.slots.length * 2).fill(undefined);
+    this.mask = this.slots.length - 1;
+    for (const call of calls) this.add(call);
+  }
+}
