@@ -46,6 +46,16 @@ export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [] 
 /** Resolves after `ms`. */
 export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `condition` until it holds or `ms` pass; returns whether it held. For effects of thread exits, which land when they land. */
+export async function eventually(condition, ms = 5000) {
+  const giveUpAt = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) return false;
+    await delay(10);
+  }
+  return true;
+}
+
 /**
  * Runs `body` (the inside of an async function, in ESM) in a new worker thread, with
  * sideloop, `tasks`, `workerData` and `spawn` (the same helper, for nested workers) in scope.

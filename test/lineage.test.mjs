@@ -8,7 +8,7 @@ import {
   ManagerNotFound,
   getOrCreateLoopManager,
 } from '../dist/index.js';
-import { delay, inWorker, tasks } from './helpers.mjs';
+import { eventually, inWorker, tasks } from './helpers.mjs';
 
 test('a three-level thread tree resolves the managers of every ancestor, including one made after the child was spawned', { timeout: 30000 }, async () => {
   const top = getOrCreateLoopManager({ id: 'tree-top' }).start();
@@ -107,8 +107,7 @@ test('sibling threads with the same id get independent managers', { timeout: 300
   assert.ok(a.seen.includes(a.me) && a.seen.includes(b.me), 'each registry snapshot shows both threads');
   // The workers answer just before they exit; their entries go when the exit runs.
   const gone = () => !LoopManager.registry().has(a.me) && !LoopManager.registry().has(b.me);
-  for (let i = 0; i < 200 && !gone(); i++) await delay(10);
-  assert.ok(gone(), 'entries go away when their threads exit');
+  assert.ok(await eventually(gone), 'entries go away when their threads exit');
 });
 
 test('a child submits to its parent\'s loop while the parent is blocked in result()', { timeout: 30000 }, async () => {
@@ -167,8 +166,8 @@ test('50 threads resolving and creating managers at once lose and duplicate noth
     assert.equal(entries.get('mine').ownerThreadId, r.me);
   }
   assert.equal(snapshot.get(threadId).get('common').ownerThreadId, threadId);
-  await new Promise((r) => setTimeout(r, 50));
-  for (const t of threads) assert.ok(!LoopManager.registry().has(t), 'exited threads leave no entries');
+  const gone = () => [...threads].every((t) => !LoopManager.registry().has(t));
+  assert.ok(await eventually(gone), 'exited threads leave no entries');
   await common[Symbol.asyncDispose]();
 });
 const gate = new SharedArrayBuffer(8);
