@@ -4,14 +4,14 @@
  * waits spin briefly, then park in Atomics.wait; awaited calls are woken by
  * Atomics.waitAsync.
  */
-import { ByteReader, ByteWriter } from './codec.js';
+import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import type { LoopControl } from './control.js';
 import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from './errors.js';
 import { fromErrorData, type ErrorData } from './error-codec.js';
 import { CallTable } from './call-table.js';
 import { Call, type CallHost } from './future.js';
 import { hold, release } from './keep-alive.js';
-import { laneViews, type SideChannel } from './lane.js';
+import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
 import {
   CancelReason,
   FnKind,
@@ -49,6 +49,12 @@ const SPIN = 20_000;
 const PARK_SLICE_MS = 50;
 /** Same for an event loop waiting on results. */
 const ASYNC_SLICE_MS = 1000;
+/** How long awaiting callers poll after activity: in the microtask queue, then per event-loop turn. */
+const ASYNC_HOT_MS = 0.02;
+const ASYNC_POLL_MS = 0.3;
+
+// A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
+const settledPromise = Promise.resolve();
 
 /** What a lane knows about the loop run at its other end. */
 export interface LoopLink {
@@ -64,16 +70,6 @@ export interface SubmitOptions {
   taskType: string | null;
   timeoutMs: number | undefined;
   transfer: readonly (ArrayBuffer | MessagePort)[] | undefined;
-}
-
-/** Whether postMessage can clone `value` (it takes SharedArrayBuffers, which v8.serialize refuses). */
-function structurallyCloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // One scratch buffer per thread: encoding never re-enters.
@@ -93,6 +89,8 @@ export class ClientLane implements CallHost {
   private sideResultsTaken = 0;
   private watched = 0;
   private armed = false;
+  /** performance.now() of the last awaited submit or result: awaiting callers poll for a while after it. */
+  private activeAt = 0;
   private ended = false;
 
   constructor(
@@ -117,18 +115,21 @@ export class ClientLane implements CallHost {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId++, this, task);
     const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
-    if (transfer) {
+    if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
+      // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
       this.postArgs(this.header(call, fnId, opts, true), task, transfer);
     } else {
       const w = this.header(call, fnId, opts, false);
+      let encoded = true;
       try {
         w.value(task.args, 'The arguments', task);
-        this.send(w);
       } catch (err) {
         // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
         if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
-        this.postArgs(this.header(call, fnId, opts, true), task, undefined);
+        encoded = false;
       }
+      if (encoded && w.pos <= MAX_INLINE_RECORD) this.send(w);
+      else this.postArgs(this.header(call, fnId, opts, true), task, undefined);
     }
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
     this.calls.add(call);
@@ -370,6 +371,7 @@ export class ClientLane implements CallHost {
   // ---- awaiting ----
 
   watch(call: Call): void {
+    this.activeAt = performance.now();
     call.watched = true;
     this.watched++;
     hold();
@@ -395,25 +397,48 @@ export class ClientLane implements CallHost {
     };
   }
 
+  /**
+   * Waits for results without blocking: right after a submit or a result it
+   * polls (first in the microtask queue, then once per event-loop turn, so
+   * I/O and timers run), as a waitAsync wake-up costs tens of microseconds;
+   * once quiet it parks in Atomics.waitAsync, costing nothing.
+   */
   private arm(): void {
     if (this.armed || this.watched === 0) return;
     this.armed = true;
+    const quiet = performance.now() - this.activeAt;
+    if (quiet < ASYNC_HOT_MS) void settledPromise.then(this.onPoll);
+    else if (quiet < ASYNC_POLL_MS) setImmediate(this.onPoll);
+    else this.park();
+  }
+
+  private park(): void {
     Atomics.or(this.words, L_WAITING, WAIT_ASYNC);
     const seq = Atomics.load(this.words, L_RES_SEQ);
     if (this.hasResults()) {
-      setImmediate(this.onWake);
+      setImmediate(this.onWake, 'ok');
       return;
     }
     const waited = Atomics.waitAsync(this.words, L_RES_SEQ, seq, ASYNC_SLICE_MS);
     if (waited.async) void waited.value.then(this.onWake);
-    else setImmediate(this.onWake);
+    else setImmediate(this.onWake, waited.value);
   }
 
-  private readonly onWake = (): void => {
+  private readonly onPoll = (): void => {
+    this.armed = false;
+    if (this.hasResults()) this.activeAt = performance.now();
+    this.drain();
+    this.settleIfEnded();
+    this.arm();
+  };
+
+  private readonly onWake = (outcome: string): void => {
     this.armed = false;
     Atomics.and(this.words, L_WAITING, ~WAIT_ASYNC);
+    this.activeAt = performance.now(); // results tend to come in bursts: poll for the next ones
     this.drain();
-    if (!this.settleIfEnded()) this.link.probe?.();
+    // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
+    if (!this.settleIfEnded() && outcome === 'timed-out') this.link.probe?.();
     this.arm();
   };
 

@@ -322,6 +322,20 @@ export class ByteReader {
   }
 }
 
+/**
+ * Whether `value` (or, for an argument list, one of its items) is a string or
+ * binary data bigger than `limit` bytes: such values skip our encoding and go
+ * on the side channel as they are. Only the top level is looked at: it is cheap.
+ */
+export function obviouslyBig(value: unknown, limit: number, list = false): boolean {
+  if (typeof value === 'string') return value.length > limit;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value.byteLength > limit;
+  if (list && Array.isArray(value)) {
+    for (let i = 0; i < value.length && i < 16; i++) if (obviouslyBig(value[i], limit)) return true;
+  }
+  return false;
+}
+
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
 export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>()): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') return path || '(value)';

@@ -2,10 +2,10 @@
  * The loop's end of a lane: reads requests in order (ring, then side
  * channel) and writes results (ring, or side channel when the ring is full).
  */
-import { ByteReader, ByteWriter } from './codec.js';
+import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import { toErrorData } from './error-codec.js';
 import { TaskSerializationError } from './errors.js';
-import { laneViews, type SideChannel } from './lane.js';
+import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
 import {
   L_REQ_HEAD,
   L_REQ_SIDE,
@@ -87,27 +87,27 @@ export class LoopLane {
   }
 
   ok(callId: number, value: unknown, owner: { readonly label: string }): void {
+    if (obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
     const w = scratch.reset();
     w.u8(Res.Ok);
     w.u32(callId);
     try {
       w.value(value, 'The result', owner);
     } catch (err) {
-      if (!this.postValue(callId, value)) {
+      // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
+      if (!structurallyCloneable(value)) {
         this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
+      } else {
+        this.postValue(callId, value);
       }
       return;
     }
-    this.publish(w);
+    // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
+    if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
+    else this.publish(w);
   }
 
-  /** Sends a result that only postMessage can clone (a SharedArrayBuffer, say); false if it cannot either. */
-  private postValue(callId: number, value: unknown): boolean {
-    try {
-      structuredClone(value);
-    } catch {
-      return false;
-    }
+  private postValue(callId: number, value: unknown): void {
     const w = scratch.reset();
     w.u8(Res.OkOnSide);
     w.u32(callId);
@@ -115,7 +115,6 @@ export class LoopLane {
     this.resultsOnSide++;
     Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
     this.unannounced = true;
-    return true;
   }
 
   fail(callId: number, error: unknown): void {
@@ -128,7 +127,7 @@ export class LoopLane {
 
   private publish(w: ByteWriter): void {
     this.unannounced = true;
-    if (w.pos > MAX_INLINE_RECORD) return this.post(w.copy());
+    if (w.pos > MAX_INLINE_RECORD) return this.post(w.copy()); // a huge error
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);
     this.flush();

@@ -181,6 +181,12 @@ test('big payloads travel both ways, and transfer moves an ArrayBuffer', { timeo
     for (let i = 0; i < 200; i++) mixed.push(mgr.submitTask(tasks.echo(i % 10 === 0 ? 'y'.repeat(40000 + i) : i)));
     const back = await Promise.all(mixed);
     for (let i = 0; i < 200; i++) assert.equal(back[i], i % 10 === 0 ? 'y'.repeat(40000 + i) : i);
+    // Big values nested in objects (found big only once encoded) and big binary data, both ways.
+    const nested = { meta: { id: 7 }, body: 'z'.repeat(50000), list: [1, 'two'] };
+    assert.deepEqual(mgr.submitTask(tasks.echo(nested), { returnSyncFuture: true }).result(), nested);
+    const bytes = Uint8Array.from({ length: 100000 }, (_, i) => i & 255);
+    const echoed = await mgr.submitTask(tasks.echo(bytes));
+    assert.ok(echoed instanceof Uint8Array && echoed.length === bytes.length && echoed[99999] === bytes[99999]);
     const buffer = new ArrayBuffer(1024 * 1024);
     assert.equal(await mgr.submitTask(tasks.byteLength(buffer), { transfer: [buffer] }), 1024 * 1024);
     assert.equal(buffer.byteLength, 0, 'the buffer moved');
