@@ -45,8 +45,13 @@ import { hostedLoopKey } from './task-context.js';
 
 /** Iterations of Atomics.load before a blocked caller parks (~20-60 us). */
 const SPIN = 20_000;
-/** Longest single park, so a blocked caller notices a loop death nobody announced. */
+/**
+ * A blocked caller parks in slices, so it notices a loop death nobody
+ * announced: the first slice is short, and each quiet one doubles, so a long
+ * wait wakes rarely yet a death is still seen within half a second.
+ */
 const PARK_SLICE_MS = 50;
+const MAX_PARK_SLICE_MS = 400;
 /** Same for an event loop waiting on results. */
 const ASYNC_SLICE_MS = 1000;
 /** How long awaiting callers poll after activity: in the microtask queue, then per event-loop turn. */
@@ -324,6 +329,7 @@ export class ClientLane implements CallHost {
     }
     let giveUpAt = -1;
     let fastRounds = 0;
+    let slice = PARK_SLICE_MS;
     const words = this.words;
     for (;;) {
       this.drain();
@@ -346,12 +352,15 @@ export class ClientLane implements CallHost {
       Atomics.or(words, L_WAITING, WAIT_SYNC);
       const seq = Atomics.load(words, L_RES_SEQ);
       if (!this.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(PARK_SLICE_MS, call.deadline - now, giveUpAt - now));
+        Atomics.wait(words, L_RES_SEQ, seq, Math.min(slice, call.deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       this.link.probe?.();
-      // After a park that found nothing, park again without spinning: a long wait costs no CPU.
-      if (!this.hasResults()) fastRounds = 63;
+      // After a park that found nothing, park again without spinning, and longer: a long wait costs no CPU.
+      if (!this.hasResults()) {
+        fastRounds = 63;
+        slice = Math.min(slice * 2, MAX_PARK_SLICE_MS);
+      }
     }
   }
 

@@ -95,9 +95,13 @@ function takeAnnouncedLanes(): void {
   }
 }
 
-// Messages on the life port are liveness probes from a blocked owner: discard them.
-boot.lifePort.on('message', () => {});
+// The life port carries liveness probes from a blocked owner: their postMessage fails once this
+// thread is gone. Nobody listens (a listener would wake this event loop for each probe); the
+// probes queue up and are dropped whenever the loop parks.
 boot.lifePort.unref();
+function dropProbes(): void {
+  while (receiveMessageOnPort(boot.lifePort)) {}
+}
 
 // ---- requests ----
 
@@ -319,6 +323,7 @@ function hasWork(): boolean {
 }
 
 function park(): void {
+  dropProbes();
   const words = control.words;
   Atomics.store(words, C_LOOP_PARKED, 1);
   const bell = Atomics.load(words, C_DOORBELL);
