@@ -16,6 +16,11 @@ const scenarios = [
   { name: 'startup', title: 'start to first result', contenders: ['sideloop', 'bare Worker'] },
   { name: 'idle', title: '10 idle loops: CPU, RSS per thread', contenders: ['sideloop', 'bare Worker'] },
   { name: 'blocked', title: 'thread blocked on a 2 s task: CPU', contenders: ['sideloop', 'synckit'] },
+  { name: 'payload:1k', title: 'awaited round trip, 1 KiB object', contenders: ['sideloop', 'postMessage'] },
+  { name: 'payload:64k', title: 'awaited round trip, 64 KiB string', contenders: ['sideloop', 'postMessage'] },
+  { name: 'payload:1m', title: 'awaited, 1 MiB ArrayBuffer transferred', contenders: ['sideloop', 'postMessage'] },
+  { name: 'contention:4to1', title: '4 threads blocking on 1 loop', contenders: ['sideloop', 'synckit'] },
+  { name: 'contention:1to4', title: '1 thread pipelining to 4 loops', contenders: ['sideloop', 'piscina'] },
 ];
 
 /** [scenario, sideloop's metric, peer, peer's metric, goal text, test(ratio)] */
@@ -29,6 +34,11 @@ const goals = [
   { scenario: 'idle', peer: 'bare Worker', text: 'RSS <= 1.2x', key: 'rssMbPerThread', ratio: (s, p) => s / p, met: (r) => r <= 1.2 },
   { scenario: 'idle', peer: 'bare Worker', text: 'CPU near zero (< 1% of a core)', ratio: (s) => s, met: (r) => r < 1, absolute: true },
   { scenario: 'blocked', peer: 'synckit', text: 'CPU near zero (< 1% of a core)', ratio: (s) => s, met: (r) => r < 1, absolute: true },
+  { scenario: 'payload:1k', peer: 'postMessage', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
+  { scenario: 'payload:64k', peer: 'postMessage', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
+  { scenario: 'payload:1m', peer: 'postMessage', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
+  { scenario: 'contention:4to1', peer: 'synckit', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
+  { scenario: 'contention:1to4', peer: 'piscina', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
 ];
 
 const failures = [];

@@ -1,0 +1,75 @@
+// 1. Blocking round trip of a trivial task.
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { here, measureSync, quick, sideloop } from '../measure.mjs';
+
+const SYNC_CALLS = quick ? 2000 : 20000;
+const SYNC_BATCHES = quick ? 5 : 9;
+
+export default {
+  async sideloop() {
+    const { LoopManager, defineTasks } = await sideloop();
+    const tasks = defineTasks(here('./tasks.mjs'));
+    const mgr = new LoopManager().start();
+    const opts = { returnSyncFuture: true };
+    let x = 0;
+    return measureSync(() => {
+      for (let i = 0; i < SYNC_CALLS; i++) x = mgr.submitTask(tasks.inc(x), opts).result();
+    }, SYNC_CALLS, SYNC_BATCHES);
+  },
+  async synckit() {
+    const { createSyncFn } = await import('synckit');
+    const inc = createSyncFn(here('./workers/synckit-worker.mjs').pathname);
+    let x = 0;
+    const calls = Math.max(200, SYNC_CALLS / 20);
+    return measureSync(() => {
+      for (let i = 0; i < calls; i++) x = inc(x);
+    }, calls, SYNC_BATCHES);
+  },
+  async 'port+wait'() {
+    const { port1, port2 } = new MessageChannel();
+    const flag = new SharedArrayBuffer(4);
+    const w32 = new Int32Array(flag);
+    const worker = new Worker(here('./workers/port-worker.mjs'), { workerData: { port: port2, flag }, transferList: [port2] });
+    worker.unref();
+    const { receiveMessageOnPort } = await import('node:worker_threads');
+    let x = 0;
+    const call = (v) => {
+      const seen = Atomics.load(w32, 0);
+      port1.postMessage({ x: v });
+      Atomics.wait(w32, 0, seen);
+      return receiveMessageOnPort(port1).message;
+    };
+    const calls = Math.max(200, SYNC_CALLS / 20);
+    return measureSync(() => {
+      for (let i = 0; i < calls; i++) x = call(x);
+    }, calls, SYNC_BATCHES);
+  },
+  async floor() {
+    const sab = new SharedArrayBuffer(64);
+    const w = new Int32Array(sab);
+    const worker = new Worker(here('./workers/floor-worker.mjs'), { workerData: sab });
+    worker.unref();
+    await sleep(100);
+    let seq = 0;
+    let x = 0;
+    const call = (v) => {
+      Atomics.store(w, 2, v);
+      Atomics.store(w, 0, ++seq);
+      let i = 0;
+      while (Atomics.load(w, 1) !== seq) {
+        if (++i > 20000) {
+          Atomics.store(w, 4, 1);
+          Atomics.wait(w, 1, seq - 1, 10);
+          Atomics.store(w, 4, 0);
+        }
+      }
+      return Atomics.load(w, 3);
+    };
+    const r = measureSync(() => {
+      for (let i = 0; i < SYNC_CALLS; i++) x = call(x);
+    }, SYNC_CALLS, SYNC_BATCHES);
+    Atomics.store(w, 0, -1);
+    return r;
+  },
+};

@@ -1,0 +1,73 @@
+// Shared by every benchmark case: timing, CPU accounting, the library under test.
+import { Worker } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const quick = process.argv.includes('--quick');
+export const here = (p) => new URL(p, import.meta.url);
+
+export const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000; // ms
+};
+
+/** Runs `batch()` (which does `size` operations) repeatedly; median time per op in us, and CPU per op in us. */
+export function measureSync(batch, size, batches) {
+  for (let i = 0; i < 3; i++) batch(); // warm up
+  const times = [];
+  const cpu0 = cpuNow();
+  for (let b = 0; b < batches; b++) {
+    const t = performance.now();
+    batch();
+    times.push(((performance.now() - t) * 1000) / size);
+  }
+  const cpu = ((cpuNow() - cpu0) * 1000) / (size * batches);
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1], unit: 'us/call', cpu };
+}
+
+export async function measureAsync(batch, size, batches) {
+  for (let i = 0; i < 2; i++) await batch();
+  const times = [];
+  const cpu0 = cpuNow();
+  for (let b = 0; b < batches; b++) {
+    const t = performance.now();
+    await batch();
+    times.push(((performance.now() - t) * 1000) / size);
+  }
+  const cpu = ((cpuNow() - cpu0) * 1000) / (size * batches);
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1], unit: 'us/task', cpu };
+}
+
+export async function sideloop() {
+  return import('../dist/index.js');
+}
+
+
+export async function startSampler() {
+  const windowMs = quick ? 1000 : 2000;
+  const out = new SharedArrayBuffer(8);
+  const worker = new Worker(here('./workers/cpu-sampler.mjs'), { workerData: { delayMs: 500, windowMs, out } });
+  // Listen now: the sampler may exit while the caller is still stopping its loop.
+  const exited = new Promise((r) => worker.once('exit', r));
+  await new Promise((r) => worker.once('online', r));
+  return {
+    totalMs: windowMs + 1000,
+    async read() {
+      await exited;
+      return { value: new Float64Array(out)[0], unit: '% of a core', cpu: null };
+    },
+  };
+}
+
+export async function idleCost(rss0, cleanup) {
+  await sleep(300); // let start-up work settle
+  const window = quick ? 1000 : 2000;
+  const cpu0 = cpuNow();
+  await sleep(window);
+  const cpu = cpuNow() - cpu0;
+  const rssPerThread = (process.memoryUsage().rss - rss0) / 10 / 1024 / 1024;
+  await cleanup();
+  return { value: (cpu / window) * 100, unit: '% of a core (10 idle)', cpu: null, rssMbPerThread: rssPerThread };
+}
+
