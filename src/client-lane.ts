@@ -71,10 +71,10 @@ export interface LoopLink {
   readonly probe?: () => void;
 }
 
+/** The submit options a lane needs: the caller's own options object will do (no copy per call). */
 export interface SubmitOptions {
-  taskType: string | null;
-  timeoutMs: number | undefined;
-  transfer: readonly (ArrayBuffer | MessagePort)[] | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly transfer?: readonly (ArrayBuffer | MessagePort)[] | undefined;
 }
 
 // One scratch buffer per thread: encoding never re-enters.
@@ -116,15 +116,15 @@ export class ClientLane implements CallHost {
 
   // ---- submitting ----
 
-  submit<T>(task: Task<T>, opts: SubmitOptions): Call<T> {
+  submit<T>(task: Task<T>, taskType: string | null, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId++, this, task);
     const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
     if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
       // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
-      this.postArgs(this.header(call, fnId, opts, true), task, transfer);
+      this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, transfer);
     } else {
-      const w = this.header(call, fnId, opts, false);
+      const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
       let encoded = true;
       try {
         w.value(task.args, 'The arguments', task);
@@ -134,7 +134,7 @@ export class ClientLane implements CallHost {
         encoded = false;
       }
       if (encoded && w.pos <= MAX_INLINE_RECORD) this.send(w);
-      else this.postArgs(this.header(call, fnId, opts, true), task, undefined);
+      else this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
     }
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
     this.calls.add(call);
@@ -144,14 +144,14 @@ export class ClientLane implements CallHost {
   }
 
   /** Writes a Submit record's header into the scratch buffer. */
-  private header(call: Call, fnId: number, opts: SubmitOptions, argsOnSide: boolean): ByteWriter {
+  private header(call: Call, fnId: number, taskType: string | null, timeoutMs: number | undefined, argsOnSide: boolean): ByteWriter {
     const w = scratch.reset();
     w.u8(Req.Submit);
     w.u32(call.id);
     w.u32(fnId);
-    w.u8((opts.timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (opts.taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
-    if (opts.timeoutMs !== undefined) w.f64(opts.timeoutMs);
-    if (opts.taskType !== null) w.str(opts.taskType);
+    w.u8((timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
+    if (timeoutMs !== undefined) w.f64(timeoutMs);
+    if (taskType !== null) w.str(taskType);
     return w;
   }
 

@@ -358,7 +358,7 @@ export class LoopManager implements AsyncDisposable {
       call = new Call<T>(0, lane, task);
       call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
     } else {
-      call = lane.submit(task, { taskType, timeoutMs: o.timeoutMs, transfer: o.transfer });
+      call = lane.submit(task, taskType, o);
       if (o.signal) followSignal(call, o.signal);
     }
     return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);

@@ -4,8 +4,11 @@
  */
 import { describe } from './task.js';
 
+/** What an omitted options argument reads as: one frozen object, not one per call. */
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
 export function checkOptions(value: unknown, where: string): Record<string, unknown> {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_OPTIONS;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`The options of ${where} must be an object, got ${describe(value)}`);
   }
@@ -38,7 +41,8 @@ export function checkId(value: unknown, option = 'id'): asserts value is string 
 
 /** Rejects option names the function does not know, which usually are typos. */
 export function checkKnown(opts: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const key of Object.keys(opts)) {
+  // for-in sees inherited options too, as reading them does; and it allocates nothing.
+  for (const key in opts) {
     if (!known.includes(key)) {
       throw new TypeError(`Unknown option "${key}" for ${where}; known options are ${known.join(', ')}`);
     }
