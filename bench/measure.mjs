@@ -39,6 +39,24 @@ export async function measureAsync(batch, size, batches) {
   return { value: times[times.length >> 1], unit: 'us/task', cpu };
 }
 
+/** Pipelined throughput: `count` calls of `submit(i)` in flight at once, awaited together; median per task. */
+export const PIPELINED = quick ? 20000 : 100000;
+export function measurePipeline(submit, count = PIPELINED, batches = quick ? 3 : 7) {
+  return measureAsync(async () => {
+    const all = new Array(count);
+    for (let i = 0; i < count; i++) all[i] = submit(i);
+    await Promise.all(all);
+  }, count, batches);
+}
+
+/** A pool of piscina or tinypool with `threads` threads running the trivial task, measured pipelined. */
+export async function measurePool(Pool, threads) {
+  const pool = new Pool({ filename: here('./workers/pool-worker.mjs').href, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 1024 });
+  const r = await measurePipeline((i) => pool.run(i));
+  await pool.destroy();
+  return r;
+}
+
 export async function sideloop() {
   return import('../dist/index.js');
 }

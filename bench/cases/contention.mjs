@@ -2,12 +2,10 @@
 // thread needs a worker of its own). '1to4': one thread pipelines tasks to four loops (piscina:
 // four threads). Wall time per call across all threads; CPU per call of the whole process.
 import { Worker } from 'node:worker_threads';
-import { cpuNow, here, measureAsync, quick, sideloop } from '../measure.mjs';
+import { cpuNow, here, measurePipeline, measurePool, quick, sideloop } from '../measure.mjs';
 
 const CLIENTS = 4;
 const BLOCKING_CALLS = quick ? 2000 : 20000;
-const PIPELINED = quick ? 20000 : 100000;
-const PIPE_BATCHES = quick ? 3 : 7;
 
 /** Starts the client threads, lets them warm up, then times rounds of them all calling at once: the median round. */
 async function clients(mode, calls) {
@@ -54,11 +52,7 @@ export default {
       return r;
     }
     const loops = Array.from({ length: 4 }, () => new LoopManager().start());
-    const r = await measureAsync(async () => {
-      const all = new Array(PIPELINED);
-      for (let i = 0; i < PIPELINED; i++) all[i] = loops[i & 3].submitTask(tasks.inc(i));
-      await Promise.all(all);
-    }, PIPELINED, PIPE_BATCHES);
+    const r = await measurePipeline((i) => loops[i & 3].submitTask(tasks.inc(i)));
     await Promise.all(loops.map((l) => l.stop()));
     return r;
   },
@@ -68,14 +62,6 @@ export default {
   },
   async piscina(shape) {
     if (shape !== '1to4') throw new Error('piscina runs only the 1to4 shape');
-    const { Piscina } = await import('piscina');
-    const pool = new Piscina({ filename: here('./workers/pool-worker.mjs').href, minThreads: 4, maxThreads: 4, concurrentTasksPerWorker: 1024 });
-    const r = await measureAsync(async () => {
-      const all = new Array(PIPELINED);
-      for (let i = 0; i < PIPELINED; i++) all[i] = pool.run(i);
-      await Promise.all(all);
-    }, PIPELINED, PIPE_BATCHES);
-    await pool.destroy();
-    return r;
+    return measurePool((await import('piscina')).Piscina, 4);
   },
 };
