@@ -339,7 +339,8 @@ export class ClientLane implements CallHost {
       if ((++fastRounds & 63) !== 0 && this.spin()) continue;
       const now = performance.now();
       if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
-      if (now >= call.deadline) {
+      const deadline = call.deadline ?? Infinity;
+      if (now >= deadline) {
         call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
         return;
       }
@@ -352,7 +353,7 @@ export class ClientLane implements CallHost {
       Atomics.or(words, L_WAITING, WAIT_SYNC);
       const seq = Atomics.load(words, L_RES_SEQ);
       if (!this.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(slice, call.deadline - now, giveUpAt - now));
+        Atomics.wait(words, L_RES_SEQ, seq, Math.min(slice, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       this.link.probe?.();
@@ -384,7 +385,7 @@ export class ClientLane implements CallHost {
     call.watched = true;
     this.watched++;
     hold();
-    if (call.deadline !== Infinity) this.armTimeout(call);
+    if (call.deadline !== undefined) this.armTimeout(call, call.deadline);
     this.arm();
   }
 
@@ -394,10 +395,10 @@ export class ClientLane implements CallHost {
     release();
   }
 
-  private armTimeout(call: Call): void {
+  private armTimeout(call: Call, deadline: number): void {
     const timer = setTimeout(() => {
       call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
-    }, call.deadline - performance.now());
+    }, deadline - performance.now());
     timer.unref();
     const previous = call.cleanup;
     call.cleanup = () => {

@@ -28,8 +28,8 @@ export class Call<T = unknown> {
   state = CallState.Pending;
   value: T | undefined;
   error: unknown;
-  /** performance.now() by which the task must settle, from `timeoutMs`. */
-  deadline = Infinity;
+  /** performance.now() by which the task must settle, from `timeoutMs`; undefined without one (a number here would be a heap allocation per call). */
+  deadline: number | undefined = undefined;
   /** Set once someone awaits the call. */
   // Method syntax keeps Call<T> assignable to Call<unknown> (parameters stay bivariant).
   resolve?(value: T): void;
