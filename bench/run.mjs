@@ -12,7 +12,7 @@ const caseFile = new URL('./case.mjs', import.meta.url).pathname;
 
 const scenarios = [
   { name: 'sync', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit', 'port+wait', 'floor'] },
-  { name: 'pipelined', title: `pipelined async, ${quick ? '20k' : '100k'} tasks in flight`, contenders: ['sideloop', 'piscina', 'tinypool'] },
+  { name: 'pipelined', title: `pipelined async, ${quick ? '20k' : '100k'} tasks in flight`, contenders: ['sideloop', 'piscina', 'tinypool', 'promises only'] },
   { name: 'startup', title: 'start to first result', contenders: ['sideloop', 'bare Worker'] },
   { name: 'idle', title: '10 idle loops: CPU, RSS per thread', contenders: ['sideloop', 'bare Worker'] },
   { name: 'blocked', title: 'thread blocked on a 2 s task: CPU', contenders: ['sideloop', 'synckit'] },
@@ -30,6 +30,7 @@ const goals = [
   { scenario: 'sync', peer: 'port+wait', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
   { scenario: 'pipelined', peer: 'piscina', text: '>= 10x throughput', ratio: (s, p) => p / s, met: (r) => r >= 10 },
   { scenario: 'pipelined', peer: 'tinypool', text: '(reference)', ratio: (s, p) => p / s, met: () => null },
+  { scenario: 'pipelined', peer: 'promises only', text: '(reference: no threads)', ratio: (s, p) => s / p, met: () => null },
   { scenario: 'startup', peer: 'bare Worker', text: '<= 1.5x', ratio: (s, p) => s / p, met: (r) => r <= 1.5 },
   { scenario: 'idle', peer: 'bare Worker', text: 'RSS <= 1.2x', key: 'rssMbPerThread', ratio: (s, p) => s / p, met: (r) => r <= 1.2 },
   { scenario: 'idle', peer: 'bare Worker', text: 'CPU near zero (< 1% of a core)', ratio: (s) => s, met: (r) => r < 1, absolute: true },

@@ -45,18 +45,23 @@ export class CallTable {
 
   /** Removes and returns every call, oldest first. */
   takeAll(): Call[] {
-    const out = this.slots.filter((c): c is Call => c !== undefined);
-    out.push(...this.overflow.values());
-    this.slots.fill(undefined);
-    this.inSlots = 0;
-    this.overflow.clear();
-    return out.sort((a, b) => a.id - b.id);
+    return this.collect().sort((a, b) => a.id - b.id);
   }
 
   private grow(): void {
-    const calls = this.takeAll();
+    const calls = this.collect();
     this.slots = new Array<Call | undefined>(this.slots.length * 2).fill(undefined);
     this.mask = this.slots.length - 1;
     for (const call of calls) this.add(call);
+  }
+
+  /** Empties the table, returning what it held in no particular order. */
+  private collect(): Call[] {
+    const out = this.slots.filter((c): c is Call => c !== undefined);
+    for (const call of this.overflow.values()) out.push(call);
+    this.slots.fill(undefined);
+    this.inSlots = 0;
+    this.overflow.clear();
+    return out;
   }
 }

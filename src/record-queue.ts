@@ -36,7 +36,11 @@ export class RecordQueue {
       this.chunks.push(chunk);
     }
     chunk.view.setUint32(chunk.end, len, true);
-    chunk.bytes.set(len === src.byteLength ? src : src.subarray(0, len), chunk.end + 4);
+    const bytes = chunk.bytes;
+    const at = chunk.end + 4;
+    // A byte loop for small records: set() would need a subarray, an allocation per record.
+    if (len <= 64) for (let i = 0; i < len; i++) bytes[at + i] = src[i]!;
+    else bytes.set(len === src.byteLength ? src : src.subarray(0, len), at);
     chunk.end += 4 + len;
     this.count++;
   }

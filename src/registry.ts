@@ -74,8 +74,11 @@ export class Registry {
     return REGISTRY_HEADER_BYTES + slot * SLOT_BYTES;
   }
 
+  /** Views made once per slot: the hot path reads a slot's generation on every submit. */
+  private readonly metas: Int32Array[] = [];
+
   meta(slot: number): Int32Array {
-    return new Int32Array(this.memory, this.slotOffset(slot) + SLOT_META, 16);
+    return (this.metas[slot] ??= new Int32Array(this.memory, this.slotOffset(slot) + SLOT_META, 16));
   }
 
   /** A short critical section shared by every thread; held for microseconds. */
