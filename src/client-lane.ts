@@ -195,6 +195,9 @@ export class ClientLane implements CallHost {
     }
     this.backlog.push(w.buf, w.pos);
     this.scheduleFlush();
+    // The loop answers while this thread is still busy submitting: take the answers now, so
+    // the loop need not hold them back (which costs it a copy each and a round of wake-ups).
+    if (this.results.hasData()) this.drain();
   }
 
   /** Moves backlog into the ring (or behind earlier side records); true when it is empty. */
