@@ -10,9 +10,15 @@ export const cpuNow = () => {
   return (u.user + u.system) / 1000; // ms
 };
 
+/**
+ * Every case warms up for this long before it is timed: with both cores busy spinning, the
+ * JIT's background threads get little CPU, and steady state comes late (~0.5 s on Node 24).
+ */
+const WARM_UP_MS = quick ? 500 : 1000;
+
 /** Runs `batch()` (which does `size` operations) repeatedly; median time per op in us, and CPU per op in us. */
 export function measureSync(batch, size, batches) {
-  for (let i = 0; i < 3; i++) batch(); // warm up
+  for (let i = 0, t = performance.now(); i < 3 || performance.now() - t < WARM_UP_MS; i++) batch();
   const times = [];
   const cpu0 = cpuNow();
   for (let b = 0; b < batches; b++) {
@@ -26,7 +32,7 @@ export function measureSync(batch, size, batches) {
 }
 
 export async function measureAsync(batch, size, batches) {
-  for (let i = 0; i < 2; i++) await batch();
+  for (let i = 0, t = performance.now(); i < 2 || performance.now() - t < WARM_UP_MS; i++) await batch();
   const times = [];
   const cpu0 = cpuNow();
   for (let b = 0; b < batches; b++) {
