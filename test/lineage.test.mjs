@@ -243,6 +243,23 @@ test('a handle copies transferred ArrayBuffers and refuses MessagePorts with a s
   }
 });
 
+test('threads of a pool (piscina) inherit the lineage of the thread that made the pool', { timeout: 30000 }, async () => {
+  const { Piscina } = await import('piscina');
+  const mgr = getOrCreateLoopManager({ id: 'pooled' }).start();
+  const pool = new Piscina({ filename: new URL('./fixtures/pool-task.mjs', import.meta.url).href, minThreads: 2, maxThreads: 2 });
+  try {
+    const answers = await Promise.all([1, 2, 3, 4].map((i) => pool.run(i)));
+    for (const [i, a] of answers.entries()) {
+      assert.equal(a.echoed, i + 1);
+      assert.equal(a.owner, threadId, 'the pool thread resolved this thread\'s loop');
+      assert.notEqual(a.poolThread, threadId);
+    }
+  } finally {
+    await pool.destroy();
+    await mgr.stop();
+  }
+});
+
 test('a loop crash wakes a blocked caller in another thread with LoopCrashedError', { timeout: 30000 }, async () => {
   const mgr = getOrCreateLoopManager({ id: 'crashing' }).start();
   await mgr.submitTask(tasks.echo('warm'));
