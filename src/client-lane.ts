@@ -102,6 +102,8 @@ export class ClientLane implements CallHost {
   private armed = false;
   /** performance.now() of the last awaited submit or result: awaiting callers poll for a while after it. */
   private activeAt = 0;
+  /** An awaited submit since the clock was last read (reading it per submit would cost more than the flag). */
+  private submitted = false;
   private ended = false;
 
   constructor(
@@ -125,28 +127,37 @@ export class ClientLane implements CallHost {
   submit<T>(task: Task<T>, taskType: string | null, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId++, this, task);
-    const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
-    if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
-      // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
-      this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, transfer);
-    } else {
-      const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
-      let encoded = true;
-      try {
-        w.value(task.args, 'The arguments', task);
-      } catch (err) {
-        // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-        if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
-        encoded = false;
-      }
-      if (encoded && w.pos <= MAX_INLINE_RECORD) this.send(w);
-      else this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
-    }
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
+    // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);
+    try {
+      this.sendSubmit(call, fnId, task, taskType, opts);
+    } catch (err) {
+      this.calls.take(call.id);
+      throw err;
+    }
     this.link.control.count(C_SUBMITTED);
     this.link.control.ringIfParked();
     return call;
+  }
+
+  private sendSubmit(call: Call, fnId: number, task: Task, taskType: string | null, opts: SubmitOptions): void {
+    const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
+    if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
+      // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
+      return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, transfer);
+    }
+    const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
+    let encoded = true;
+    try {
+      w.value(task.args, 'The arguments', task);
+    } catch (err) {
+      // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
+      if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+      encoded = false;
+    }
+    if (encoded && w.pos <= MAX_INLINE_RECORD) this.send(w);
+    else this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
   }
 
   /** Writes a Submit record's header into the scratch buffer. */
@@ -391,7 +402,7 @@ export class ClientLane implements CallHost {
   // ---- awaiting ----
 
   watch(call: Call): void {
-    this.activeAt = performance.now();
+    this.submitted = true;
     call.watched = true;
     this.watched++;
     hold();
@@ -426,7 +437,12 @@ export class ClientLane implements CallHost {
   private arm(): void {
     if (this.armed || this.watched === 0) return;
     this.armed = true;
-    const quiet = performance.now() - this.activeAt;
+    const now = performance.now();
+    if (this.submitted) {
+      this.submitted = false;
+      this.activeAt = now;
+    }
+    const quiet = now - this.activeAt;
     if (quiet < ASYNC_HOT_MS) void settledPromise.then(this.onPoll);
     else if (quiet < ASYNC_POLL_MS) setImmediate(this.onPoll);
     else this.park();

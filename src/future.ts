@@ -26,8 +26,8 @@ export interface CallHost {
 
 export class Call<T = unknown> {
   state = CallState.Pending;
-  value: T | undefined;
-  error: unknown;
+  /** The value once fulfilled, the error once rejected. */
+  settledWith: unknown;
   /** performance.now() by which the task must settle, from `timeoutMs`; undefined without one (a number here would be a heap allocation per call). */
   deadline: number | undefined = undefined;
   /** Set once someone awaits the call. */
@@ -57,7 +57,7 @@ export class Call<T = unknown> {
   fulfill(value: T): void {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Fulfilled;
-    this.value = value;
+    this.settledWith = value;
     this.settle();
     this.resolve?.(value);
   }
@@ -65,7 +65,7 @@ export class Call<T = unknown> {
   fail(error: unknown): void {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Rejected;
-    this.error = error;
+    this.settledWith = error;
     this.settle();
     this.reject?.(error);
   }
@@ -85,8 +85,8 @@ export class Call<T = unknown> {
 
   /** The value, or throws the error. Only for settled calls. */
   outcome(): T {
-    if (this.state === CallState.Rejected) throw this.error;
-    return this.value as T;
+    if (this.state === CallState.Rejected) throw this.settledWith;
+    return this.settledWith as T;
   }
 }
 
@@ -141,8 +141,8 @@ export const TaskFuture: {
     future[CALL] = call;
     future.cancel = cancel;
     future.done = done;
-    if (call.state === CallState.Fulfilled) call.resolve!(call.value as T);
-    else if (call.state === CallState.Rejected) call.reject!(call.error);
+    if (call.state === CallState.Fulfilled) call.resolve!(call.settledWith as T);
+    else if (call.state === CallState.Rejected) call.reject!(call.settledWith);
     else call.host.watch(call);
     return future;
   },
@@ -171,7 +171,7 @@ export class SyncFuture<T> implements PromiseLike<T> {
 
   /** The task's error once it has failed; null while pending or after success. */
   exception(): unknown {
-    return this.call.state === CallState.Rejected ? this.call.error : null;
+    return this.call.state === CallState.Rejected ? this.call.settledWith : null;
   }
 
   cancel(): boolean {

@@ -9,25 +9,50 @@ declare const resultBrand: unique symbol;
 
 export type TaskKind = 'module' | 'inline';
 
+/** What a task runs: shared by every task a maker makes, so a task itself is two fields. */
+interface TaskCode {
+  readonly kind: TaskKind;
+  readonly target: string;
+  readonly exportName: string;
+  readonly taskType: string | null;
+  readonly key: string;
+}
+
+function taskCode(kind: TaskKind, target: string, exportName: string, taskType: string | null): TaskCode {
+  return { kind, target, exportName, taskType, key: taskKey(kind, target, exportName) };
+}
+
 /** An unstarted async call whose result is `T`. Make one with `defineTasks`, `task` or `inlineTask`. */
 export class Task<T = unknown> {
   declare readonly [resultBrand]?: T;
-  /** Identifies the function: the same key means the same code in the loop. */
-  readonly key: string;
 
   /** @internal Use `task()`, `defineTasks()` or `inlineTask()`. */
   constructor(
-    readonly kind: TaskKind,
-    /** `module`: the module's URL; `inline`: the function's source. */
-    readonly target: string,
-    /** `module`: the export; `inline`: the function's name, for messages. */
-    readonly exportName: string,
+    private readonly fn: TaskCode,
     readonly args: readonly unknown[],
-    readonly taskType: string | null,
-    key?: string,
-  ) {
-    // Task makers pass the key they computed once: building it per call would cost more than the call.
-    this.key = key ?? taskKey(kind, target, exportName);
+  ) {}
+
+  get kind(): TaskKind {
+    return this.fn.kind;
+  }
+
+  /** `module`: the module's URL; `inline`: the function's source. */
+  get target(): string {
+    return this.fn.target;
+  }
+
+  /** `module`: the export; `inline`: the function's name, for messages. */
+  get exportName(): string {
+    return this.fn.exportName;
+  }
+
+  get taskType(): string | null {
+    return this.fn.taskType;
+  }
+
+  /** Identifies the function: the same key means the same code in the loop. */
+  get key(): string {
+    return this.fn.key;
   }
 
   /** How messages name this task. */
@@ -38,7 +63,7 @@ export class Task<T = unknown> {
   /** A copy carrying `taskType`. */
   withType(taskType: string | null): Task<T> {
     if (taskType !== null) checkTaskType(taskType, 'taskType');
-    return new Task<T>(this.kind, this.target, this.exportName, this.args, taskType, this.key);
+    return new Task<T>({ ...this.fn, taskType }, this.args);
   }
 }
 
@@ -84,7 +109,7 @@ function checkExportName(name: unknown): asserts name is string {
 export function task<T = unknown>(moduleUrlOrPath: URL | string, exportName: string, ...args: unknown[]): Task<T> {
   const href = moduleHref(moduleUrlOrPath);
   checkExportName(exportName);
-  return new Task<T>('module', href, exportName, args, null);
+  return new Task<T>(taskCode('module', href, exportName, null), args);
 }
 
 /** Matches any function without naming `any`. */
@@ -118,8 +143,8 @@ export function defineTasks<M>(moduleUrlOrPath: URL | string, opts: DefineTasksO
       if (typeof prop !== 'string' || prop === 'then') return undefined;
       let make = makers.get(prop);
       if (!make) {
-        const key = taskKey('module', href, prop);
-        make = (...args: unknown[]) => new Task('module', href, prop, args, taskType, key);
+        const fn = taskCode('module', href, prop, taskType);
+        make = (...args: unknown[]) => new Task(fn, args);
         makers.set(prop, make);
       }
       return make;
@@ -143,5 +168,5 @@ export function inlineTask<A extends unknown[], R>(fn: (...args: A) => R, ...arg
     );
   }
   if (/^class\b/.test(source)) throw new TypeError('inlineTask needs a function, got a class');
-  return new Task<Awaited<R>>('inline', source, fn.name, args, null);
+  return new Task<Awaited<R>>(taskCode('inline', source, fn.name, null), args);
 }

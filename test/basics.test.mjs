@@ -173,6 +173,19 @@ test('thousands of pipelined async tasks all come back right', { timeout: 60000 
   });
 });
 
+test('bursts of 100k awaited tasks: every future settles, none is lost between submit and answer', { timeout: 60000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    for (let burst = 0; burst < 15; burst++) {
+      const futures = new Array(100000);
+      for (let i = 0; i < futures.length; i++) futures[i] = mgr.submitTask(tasks.echo(i));
+      // A lost answer leaves its future pending forever: give up on the burst after 10 s.
+      const stalled = new Promise((_, reject) => setTimeout(() => reject(new Error(`burst ${burst}: ${futures.filter((f) => !f.done()).length} futures never settled`)), 10000).unref());
+      const results = await Promise.race([Promise.all(futures), stalled]);
+      assert.equal(results[99999], 99999);
+    }
+  });
+});
+
 test('big payloads travel both ways, and transfer moves an ArrayBuffer', { timeout: 30000 }, async () => {
   await withLoop({}, async (mgr) => {
     const big = 'x'.repeat(3 * 1024 * 1024);
