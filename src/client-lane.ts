@@ -1,8 +1,8 @@
 /**
- * The submitting end of a lane: encodes tasks into the request ring, reads
- * results from the result ring, and settles this thread's calls. Blocking
- * waits spin briefly, then park in Atomics.wait; awaited calls are woken by
- * Atomics.waitAsync.
+ * The submitting end of a lane: encodes tasks (a RequestSender puts them in
+ * the request ring), reads results from the result ring, and settles this
+ * thread's calls. Blocking waits spin briefly, then park in Atomics.wait;
+ * awaited calls poll briefly, then are woken by Atomics.waitAsync.
  */
 import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import type { LoopControl } from './control.js';
@@ -15,10 +15,6 @@ import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
 import {
   CancelReason,
   FnKind,
-  L_REQ_HEAD,
-  L_REQ_SIDE,
-  L_REQ_SIDE_TAKEN,
-  L_REQ_TAIL,
   L_RES_BACKLOG,
   L_RES_HEAD,
   L_RES_SEQ,
@@ -37,8 +33,8 @@ import {
   C_SUBMITTED,
   type SideRecord,
 } from './protocol.js';
-import { RecordQueue } from './record-queue.js';
-import { RingReader, RingWriter } from './ring.js';
+import { RequestSender } from './request-sender.js';
+import { RingReader } from './ring.js';
 import type { Task } from './task.js';
 import type { MessagePort } from 'node:worker_threads';
 import { hostedLoopKey } from './task-context.js';
@@ -88,15 +84,12 @@ const scratch = new ByteWriter(4096);
 
 export class ClientLane implements CallHost {
   private readonly words: Int32Array;
-  private readonly requests: RingWriter;
+  private readonly sender: RequestSender;
   private readonly results: RingReader;
   private readonly reader: ByteReader;
   private readonly calls = new CallTable();
   private readonly fnIds = new Map<string, number>();
   private nextCallId = 1;
-  private sideSent = 0;
-  /** Requests that met a full ring, oldest first. */
-  private readonly backlog = new RecordQueue();
   private sideResultsTaken = 0;
   private watched = 0;
   private armed = false;
@@ -113,7 +106,11 @@ export class ClientLane implements CallHost {
   ) {
     const views = laneViews(memory);
     this.words = views.words;
-    this.requests = new RingWriter(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
+    // When a long burst fills the request ring, the loop's answers wait too: take them meanwhile.
+    const onQueued = (): void => {
+      if (this.results.hasData()) this.drain();
+    };
+    this.sender = new RequestSender(views.words, views.requests, side, link.control, onQueued);
     this.results = new RingReader(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
     this.reader = new ByteReader(views.results);
   }
@@ -156,7 +153,7 @@ export class ClientLane implements CallHost {
       if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
       encoded = false;
     }
-    if (encoded && w.pos <= MAX_INLINE_RECORD) this.send(w);
+    if (encoded && w.pos <= MAX_INLINE_RECORD) this.sender.send(w);
     else this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
   }
 
@@ -173,8 +170,8 @@ export class ClientLane implements CallHost {
   }
 
   private postArgs(w: ByteWriter, task: Task, transfer: SubmitOptions['transfer']): void {
-    this.spill();
-    this.post({ record: w.copy(), args: task.args as unknown[] }, transfer);
+    this.sender.spill();
+    this.sender.post({ record: w.copy(), args: task.args as unknown[] }, transfer);
   }
 
   private define(task: Task): number {
@@ -185,79 +182,9 @@ export class ClientLane implements CallHost {
     w.u8(task.kind === 'module' ? FnKind.Module : FnKind.Inline);
     w.str(task.target);
     w.str(task.exportName);
-    this.send(w);
+    this.sender.send(w);
     this.fnIds.set(task.key, fnId);
     return fnId;
-  }
-
-  /** Requests the side channel still holds for the loop: while any do, later ones follow them there, to keep the order. */
-  private sideBusy(): boolean {
-    return this.sideSent !== 0 && this.sideSent !== Atomics.load(this.words, L_REQ_SIDE_TAKEN);
-  }
-
-  /**
-   * The ring when it can; the side channel for big records or to stay behind
-   * earlier side records; and when the ring is full, a local backlog that is
-   * moved on as the loop makes room: at every later send (so a long burst of
-   * submits keeps the loop fed), when results are drained, and on a timer.
-   */
-  private send(w: ByteWriter): void {
-    if (this.backlog.length > 0) this.flush();
-    if (this.backlog.length === 0) {
-      if (w.pos > MAX_INLINE_RECORD || this.sideBusy()) {
-        this.spill();
-        return this.post({ record: w.copy() });
-      }
-      if (this.requests.tryWrite(w.buf, w.pos)) return;
-    }
-    this.backlog.push(w.buf, w.pos);
-    this.scheduleFlush();
-    // The loop answers while this thread is still busy submitting: take the answers now, so
-    // the loop need not hold them back (which costs it a copy each and a round of wake-ups).
-    if (this.results.hasData()) this.drain();
-  }
-
-  /** Moves backlog into the ring (or behind earlier side records); true when it is empty. */
-  private flush(): boolean {
-    if (this.backlog.drain(this.takeQueued) > 0) this.link.control.ringIfParked();
-    return this.backlog.length === 0;
-  }
-
-  private readonly takeQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
-    if (!this.sideBusy()) return this.requests.tryWrite(bytes, len, offset);
-    this.post({ record: bytes.slice(offset, offset + len) });
-    return true;
-  };
-
-  private readonly postQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
-    this.post({ record: bytes.slice(offset, offset + len) });
-    return true;
-  };
-
-  /** Sends the whole backlog on the side channel: for when this thread is about to block. */
-  private spill(): void {
-    if (!this.flush()) this.backlog.drain(this.postQueued);
-  }
-
-  private flushTimer: NodeJS.Timeout | undefined;
-  private scheduleFlush(): void {
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (!this.flush()) this.scheduleFlush();
-    }, 1);
-    this.flushTimer.unref();
-  }
-
-  private post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[]): void {
-    try {
-      this.side.post(message, transfer);
-    } catch (err) {
-      throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
-    }
-    this.sideSent++;
-    Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
-    this.link.control.ringIfParked();
   }
 
   /** CallHost: the call has been settled here (cancelled or timed out); tell the loop to abort it. */
@@ -268,7 +195,7 @@ export class ClientLane implements CallHost {
     w.u8(Req.Cancel);
     w.u32(call.id);
     w.u8(timedOut ? CancelReason.TimedOut : CancelReason.Cancelled);
-    this.send(w);
+    this.sender.send(w);
     this.link.control.ringIfParked();
   }
 
@@ -277,7 +204,7 @@ export class ClientLane implements CallHost {
   /** Settles every call whose result has arrived. */
   drain(): void {
     this.side.pump?.();
-    if (this.backlog.length > 0) this.flush();
+    if (this.sender.queued > 0) this.sender.flush();
     if (this.results.hasData()) {
       this.results.drain(this.onRecord);
       // The loop holds results the full ring could not take: now there is room.
@@ -369,7 +296,7 @@ export class ClientLane implements CallHost {
         throw new TimeoutError(`result() gave up after ${timeoutMs} ms waiting for ${call.label}; the task is still pending`);
       }
       if (this.hasResults()) continue;
-      this.spill(); // nothing may stay behind in this thread while it sleeps
+      this.sender.spill(); // nothing may stay behind in this thread while it sleeps
       Atomics.or(words, L_WAITING, WAIT_SYNC);
       const seq = Atomics.load(words, L_RES_SEQ);
       if (!this.hasResults()) {

@@ -1,0 +1,106 @@
+/**
+ * The sending half of a submitting lane: puts request records in the ring
+ * when it can; on the side channel for records too big for it, or to stay
+ * behind earlier side records (the loop reads the ring, then the side
+ * channel, so order is kept that way); and, when the ring is full, in a local
+ * queue that moves on as the loop makes room.
+ */
+import type { ByteWriter } from './codec.js';
+import type { LoopControl } from './control.js';
+import { TaskSerializationError } from './errors.js';
+import type { SideChannel } from './lane.js';
+import { L_REQ_HEAD, L_REQ_SIDE, L_REQ_SIDE_TAKEN, L_REQ_TAIL, MAX_INLINE_RECORD, type SideRecord } from './protocol.js';
+import { RecordQueue } from './record-queue.js';
+import { RingWriter } from './ring.js';
+import type { MessagePort } from 'node:worker_threads';
+
+export class RequestSender {
+  private readonly ring: RingWriter;
+  private sideSent = 0;
+  /** Requests that met a full ring, oldest first. */
+  private readonly backlog = new RecordQueue();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly words: Int32Array,
+    ringBytes: Uint8Array,
+    private readonly side: SideChannel,
+    private readonly control: LoopControl,
+    /** Called after a record had to wait in the local queue. */
+    private readonly onQueued: () => void,
+  ) {
+    this.ring = new RingWriter(words, L_REQ_HEAD, L_REQ_TAIL, ringBytes);
+  }
+
+  /** Records waiting in the local queue. */
+  get queued(): number {
+    return this.backlog.length;
+  }
+
+  /**
+   * Sends the record in `w`. What waits in the local queue moves on at every
+   * later send (so a long burst of submits keeps the loop fed), at every
+   * flush() (when results are drained), and on a timer.
+   */
+  send(w: ByteWriter): void {
+    if (this.backlog.length > 0) this.flush();
+    if (this.backlog.length === 0) {
+      if (w.pos > MAX_INLINE_RECORD || this.sideBusy()) {
+        this.spill();
+        return this.post({ record: w.copy() });
+      }
+      if (this.ring.tryWrite(w.buf, w.pos)) return;
+    }
+    this.backlog.push(w.buf, w.pos);
+    this.scheduleFlush();
+    this.onQueued();
+  }
+
+  /** Moves the local queue into the ring (or behind earlier side records); true when it is empty. */
+  flush(): boolean {
+    if (this.backlog.drain(this.takeQueued) > 0) this.control.ringIfParked();
+    return this.backlog.length === 0;
+  }
+
+  /** Sends the whole local queue on the side channel: for when this thread is about to block. */
+  spill(): void {
+    if (!this.flush()) this.backlog.drain(this.postQueued);
+  }
+
+  /** Posts a record (with arguments or a transfer list, when it has them) on the side channel. */
+  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[]): void {
+    try {
+      this.side.post(message, transfer);
+    } catch (err) {
+      throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
+    }
+    this.sideSent++;
+    Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
+    this.control.ringIfParked();
+  }
+
+  /** Requests the side channel still holds for the loop: while any do, later ones follow them there, to keep the order. */
+  private sideBusy(): boolean {
+    return this.sideSent !== 0 && this.sideSent !== Atomics.load(this.words, L_REQ_SIDE_TAKEN);
+  }
+
+  private readonly takeQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
+    if (!this.sideBusy()) return this.ring.tryWrite(bytes, len, offset);
+    this.post({ record: bytes.slice(offset, offset + len) });
+    return true;
+  };
+
+  private readonly postQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
+    this.post({ record: bytes.slice(offset, offset + len) });
+    return true;
+  };
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (!this.flush()) this.scheduleFlush();
+    }, 1);
+    this.flushTimer.unref();
+  }
+}
