@@ -75,6 +75,20 @@ export class Call<T = unknown> {
     if (this.watched) this.host.unwatch(this);
   }
 
+  /** Cancels the call when `signal` aborts, until the call settles. */
+  follow(signal: AbortSignal): void {
+    const onAbort = (): void => {
+      this.cancel(new CancelledError(`${this.label} was cancelled by its signal`, { cause: signal.reason }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const previous = this.cleanup;
+    this.cleanup = () => {
+      signal.removeEventListener('abort', onAbort);
+      previous?.();
+    };
+    if (this.state !== CallState.Pending) this.cleanup();
+  }
+
   /** Settles with CancelledError (or `error`) and tells the loop; false if already settled. */
   cancel(error?: unknown, timedOut = false): boolean {
     if (this.state !== CallState.Pending) return false;

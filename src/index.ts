@@ -1,12 +1,6 @@
 export { LoopManager } from './loop-manager.js';
-export type {
-  LoopHandle,
-  LoopManagerOptions,
-  LoopStateName,
-  StartOptions,
-  StopOptions,
-  SubmitTaskOptions,
-} from './loop-manager.js';
+export type { LoopHandle, LoopStateName } from './loop-manager.js';
+export type { LoopManagerOptions, StartOptions, StopOptions, SubmitTaskOptions } from './options.js';
 export type { LoopStats } from './control.js';
 export { getOrCreateLoopManager } from './resolve.js';
 export type { GetOrCreateOptions } from './resolve.js';

@@ -2,7 +2,7 @@
  * LoopManager: the owner's side of a loop. It starts and stops the loop
  * thread, watches it for death, and submits tasks through this thread's lane.
  */
-import { MessageChannel, type MessagePort, type ResourceLimits, threadId, Worker, SHARE_ENV } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, threadId, Worker } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
 import type { LoopControl, LoopStats } from './control.js';
 import { connectLane } from './remote-lane.js';
@@ -14,52 +14,25 @@ import {
   NotOwnerError,
   UnknownAsyncTaskError,
 } from './errors.js';
-import { Call, CallState, SyncFuture, TaskFuture } from './future.js';
+import { Call, SyncFuture, TaskFuture } from './future.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from './lane.js';
-import { checkBoolean, checkId, checkKnown, checkOptions, checkTimeout } from './options.js';
+import {
+  checkBoolean,
+  checkId,
+  checkKnown,
+  checkOptions,
+  checkTimeout,
+  type LoopManagerOptions,
+  type StartOptions,
+  type StopOptions,
+  type SubmitTaskOptions,
+} from './options.js';
 import { LoopState, StopMode, type LoopBootData } from './protocol.js';
 import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry.js';
 import { checkTaskType, describe, Task } from './task.js';
 import { CancelledError } from './errors.js';
 
 export type LoopStateName = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
-
-export interface LoopManagerOptions {
-  /** Registry key; managers of one thread with the same id replace each other. Default: the default loop. */
-  id?: string | number;
-  /** For messages and the loop thread's name. Default: the id. */
-  name?: string;
-  resourceLimits?: ResourceLimits;
-  /** Node flags for the loop thread. Default: the parent's (so tsx and loaders carry over). */
-  execArgv?: string[];
-  /** The loop thread's process.env. Default: a copy of the parent's. */
-  env?: Record<string, string | undefined> | typeof SHARE_ENV;
-}
-
-export interface StartOptions {
-  /** Protects the loop: it then accepts only tasks of this type. */
-  taskType?: string;
-}
-
-export interface StopOptions {
-  /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
-  cancelPending?: boolean;
-  /** Terminate the loop thread if it has not finished by then. */
-  timeoutMs?: number;
-}
-
-export interface SubmitTaskOptions {
-  /** Returns a SyncFuture (blocking `result()`) instead of a TaskFuture. */
-  returnSyncFuture?: boolean;
-  /** The task's type, checked against a protected loop; overrides the task's own. */
-  taskType?: string;
-  /** Cancels the task when it aborts. */
-  signal?: AbortSignal;
-  /** Aborts the task and rejects its future with TimeoutError when it runs longer. */
-  timeoutMs?: number;
-  /** ArrayBuffers and MessagePorts among the arguments to move instead of copy. */
-  transfer?: readonly (ArrayBuffer | MessagePort)[];
-}
 
 /** The loop's thread, as seen from outside. */
 export interface LoopHandle {
@@ -359,7 +332,7 @@ export class LoopManager implements AsyncDisposable {
       call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
     } else {
       call = lane.submit(task, taskType, o);
-      if (o.signal) followSignal(call, o.signal);
+      if (o.signal) call.follow(o.signal);
     }
     return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);
   }
@@ -443,15 +416,4 @@ process.once('exit', () => {
 function checkTask(task: unknown): asserts task is Task {
   if (task instanceof Task) return;
   throw new TypeError(`submitTask() needs a Task (from defineTasks, task or inlineTask), got ${describe(task)}`);
-}
-
-function followSignal(call: Call, signal: AbortSignal): void {
-  const onAbort = () => call.cancel(new CancelledError(`${call.label} was cancelled by its signal`, { cause: signal.reason }));
-  signal.addEventListener('abort', onAbort, { once: true });
-  const previous = call.cleanup;
-  call.cleanup = () => {
-    signal.removeEventListener('abort', onAbort);
-    previous?.();
-  };
-  if (call.state !== CallState.Pending) call.cleanup();
 }

@@ -1,8 +1,47 @@
 /**
- * Option checks shared by the public entry points. Each names the option it
- * rejects: a TypeError for the wrong type, a RangeError for a bad value.
+ * The options of the public entry points, and the checks they share. Each
+ * check names the option it rejects: a TypeError for the wrong type, a
+ * RangeError for a bad value.
  */
+import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { describe } from './task.js';
+
+export interface LoopManagerOptions {
+  /** Registry key; managers of one thread with the same id replace each other. Default: the default loop. */
+  id?: string | number;
+  /** For messages and the loop thread's name. Default: the id. */
+  name?: string;
+  resourceLimits?: ResourceLimits;
+  /** Node flags for the loop thread. Default: the parent's (so tsx and loaders carry over). */
+  execArgv?: string[];
+  /** The loop thread's process.env. Default: a copy of the parent's. */
+  env?: Record<string, string | undefined> | typeof SHARE_ENV;
+}
+
+export interface StartOptions {
+  /** Protects the loop: it then accepts only tasks of this type. */
+  taskType?: string;
+}
+
+export interface StopOptions {
+  /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
+  cancelPending?: boolean;
+  /** Terminate the loop thread if it has not finished by then. */
+  timeoutMs?: number;
+}
+
+export interface SubmitTaskOptions {
+  /** Returns a SyncFuture (blocking `result()`) instead of a TaskFuture. */
+  returnSyncFuture?: boolean;
+  /** The task's type, checked against a protected loop; overrides the task's own. */
+  taskType?: string;
+  /** Cancels the task when it aborts. */
+  signal?: AbortSignal;
+  /** Aborts the task and rejects its future with TimeoutError when it runs longer. */
+  timeoutMs?: number;
+  /** ArrayBuffers and MessagePorts among the arguments to move instead of copy. */
+  transfer?: readonly (ArrayBuffer | MessagePort)[];
+}
 
 /** What an omitted options argument reads as: one frozen object, not one per call. */
 const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
