@@ -8,7 +8,7 @@
 import { BroadcastChannel, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from './codec.js';
 import { Registry } from './registry.js';
-import './lineage.js'; // workers that tasks spawn inherit this loop thread's lineage
+import { lineage } from './lineage.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from './errors.js';
 import { BroadcastSideChannel, PortSideChannel } from './lane.js';
 import { LoopLane } from './loop-lane.js';
@@ -401,6 +401,9 @@ process.on('exit', (code) => {
 
 // ---- go ----
 
+// Workers that tasks spawn inherit this thread's lineage. A call, not a bare import: the package
+// declares no side effects, so the bundler would drop a bare one.
+lineage();
 await inheritLoaders(process.execArgv);
 control.loopThreadId = threadId;
 setInterval(() => {}, 2 ** 30); // the loop lives until stopped; waitAsync alone holds no handle

@@ -7,8 +7,9 @@ import {
   LoopManager,
   ManagerNotFound,
   getOrCreateLoopManager,
+  inlineTask,
 } from '../dist/index.js';
-import { eventually, inWorker, tasks } from './helpers.mjs';
+import { distUrl, eventually, inWorker, tasks } from './helpers.mjs';
 
 test('a three-level thread tree resolves the managers of every ancestor, including one made after the child was spawned', { timeout: 30000 }, async () => {
   const top = getOrCreateLoopManager({ id: 'tree-top' }).start();
@@ -256,6 +257,29 @@ test('threads of a pool (piscina) inherit the lineage of the thread that made th
     }
   } finally {
     await pool.destroy();
+    await mgr.stop();
+  }
+});
+
+test('a worker spawned by a task has the loop thread in its lineage, even when the task never imports sideloop', { timeout: 30000 }, async () => {
+  const mgr = new LoopManager({ name: 'spawner' }).start();
+  try {
+    const seen = await mgr.submitTask(
+      inlineTask(async (distUrl) => {
+        const { Worker, threadId } = await import('node:worker_threads');
+        const source = `
+          import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
+          import { parentPort } from 'node:worker_threads';
+          try { getOrCreateLoopManager({ id: 'nowhere', strictlyGet: true }); } catch (e) { parentPort.postMessage(e.threadsSearched); }
+        `;
+        const worker = new Worker(source, { eval: true, type: 'module' });
+        const searched = await new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
+        return { loopThread: threadId, searched };
+      }, distUrl),
+    );
+    assert.equal(seen.searched[1], seen.loopThread, 'the worker\'s parent is the loop thread');
+    assert.ok(seen.searched.includes(threadId), 'and the loop\'s owner is further up');
+  } finally {
     await mgr.stop();
   }
 });
