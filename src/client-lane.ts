@@ -348,11 +348,7 @@ export class ClientLane implements CallHost {
       call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
     }, deadline - performance.now());
     timer.unref();
-    const previous = call.cleanup;
-    call.cleanup = () => {
-      clearTimeout(timer);
-      previous?.();
-    };
+    call.addCleanup(() => clearTimeout(timer));
   }
 
   /**

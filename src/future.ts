@@ -81,12 +81,19 @@ export class Call<T = unknown> {
       this.cancel(new CancelledError(`${this.label} was cancelled by its signal`, { cause: signal.reason }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    this.addCleanup(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Runs `fn` when the call settles, or at once if it has. */
+  addCleanup(fn: () => void): void {
+    if (this.state !== CallState.Pending) return fn();
     const previous = this.cleanup;
-    this.cleanup = () => {
-      signal.removeEventListener('abort', onAbort);
-      previous?.();
-    };
-    if (this.state !== CallState.Pending) this.cleanup();
+    this.cleanup = previous
+      ? () => {
+          fn();
+          previous();
+        }
+      : fn;
   }
 
   /** Settles with CancelledError (or `error`) and tells the loop; false if already settled. */

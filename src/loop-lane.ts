@@ -111,9 +111,7 @@ export class LoopLane {
     const w = scratch.reset();
     w.u8(Res.OkOnSide);
     w.u32(callId);
-    this.side.post({ record: w.copy(), value } satisfies SideRecord);
-    this.resultsOnSide++;
-    Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
+    this.post({ record: w.copy(), value });
     this.unannounced = true;
   }
 
@@ -127,14 +125,14 @@ export class LoopLane {
 
   private publish(w: ByteWriter): void {
     this.unannounced = true;
-    if (w.pos > MAX_INLINE_RECORD) return this.post(w.copy()); // a huge error
+    if (w.pos > MAX_INLINE_RECORD) return this.post({ record: w.copy() }); // a huge error
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);
     this.flush();
   }
 
-  private post(record: Uint8Array): void {
-    this.side.post({ record } satisfies SideRecord);
+  private post(message: SideRecord): void {
+    this.side.post(message);
     this.resultsOnSide++;
     Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
   }
@@ -165,7 +163,7 @@ export class LoopLane {
   /** Sends held results on the side channel: the loop is about to exit. */
   spill(): void {
     this.backlog.drain((bytes, offset, len) => {
-      this.post(bytes.slice(offset, offset + len));
+      this.post({ record: bytes.slice(offset, offset + len) });
       return true;
     });
   }
