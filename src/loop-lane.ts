@@ -168,12 +168,18 @@ export class LoopLane {
     });
   }
 
-  /** Tells the submitter that results are waiting, waking it if it waits. */
+  /**
+   * Wakes the submitter if it waits for results. A submitter that polls sees
+   * them in the ring; one about to wait sets its flag before it looks there a
+   * last time, and the results were published before the flag is read here,
+   * so one of the two sees the other (Atomics are sequentially consistent).
+   */
   announce(): void {
     if (!this.unannounced) return;
     this.unannounced = false;
+    if (Atomics.load(this.words, L_WAITING) === 0) return;
     Atomics.add(this.words, L_RES_SEQ, 1);
-    if (Atomics.load(this.words, L_WAITING) !== 0) Atomics.notify(this.words, L_RES_SEQ);
+    Atomics.notify(this.words, L_RES_SEQ);
   }
 
   /** Wakes the submitter regardless (the loop is ending). */
