@@ -15,7 +15,10 @@ import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
 import {
   CancelReason,
   FnKind,
+  L_ANSWERS_READ,
   L_RES_BACKLOG,
+  L_RES_BOX,
+  RES_BOX_OFFSET,
   L_RES_HEAD,
   L_RES_SEQ,
   L_RES_SIDE,
@@ -33,6 +36,7 @@ import {
   C_SUBMITTED,
   type SideRecord,
 } from './protocol.js';
+import { BoxReader } from './mailbox.js';
 import { RequestSender } from './request-sender.js';
 import { RingReader } from './ring.js';
 import type { Task } from './task.js';
@@ -87,6 +91,13 @@ export class ClientLane implements CallHost {
   private readonly sender: RequestSender;
   private readonly results: RingReader;
   private readonly reader: ByteReader;
+  /** Answers to boxed requests (see BOX_BYTES in protocol.ts). */
+  private readonly answers: BoxReader;
+  private readonly boxReader: ByteReader;
+  /** The boxed call not answered yet: until it is, requests go in the ring. */
+  private boxCall: Call | undefined;
+  /** The boxed call was settled here (cancelled): the box is free once the loop has taken it. */
+  private boxAbandoned = false;
   private readonly calls = new CallTable();
   private readonly fnIds = new Map<string, number>();
   private nextCallId = 1;
@@ -110,9 +121,11 @@ export class ClientLane implements CallHost {
     const onQueued = (): void => {
       if (this.results.hasData()) this.drain();
     };
-    this.sender = new RequestSender(views.words, views.requests, side, link.control, onQueued);
+    this.sender = new RequestSender(views.words, views.requests, views.header, side, link.control, onQueued);
     this.results = new RingReader(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
     this.reader = new ByteReader(views.results);
+    this.answers = new BoxReader(views.words, L_RES_BOX, RES_BOX_OFFSET, Atomics.load(views.words, L_ANSWERS_READ));
+    this.boxReader = new ByteReader(views.header);
   }
 
   get pendingCount(): number {
@@ -153,8 +166,19 @@ export class ClientLane implements CallHost {
       if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
       encoded = false;
     }
-    if (encoded && w.pos <= MAX_INLINE_RECORD) this.sender.send(w);
-    else this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
+    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
+    // A lone call goes in the request box: one cache line carries it, where the ring takes two.
+    if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
+    else this.sender.send(w);
+  }
+
+  private boxFree(): boolean {
+    if (this.boxCall !== undefined) return false;
+    if (this.boxAbandoned) {
+      if (!this.sender.boxTaken()) return false;
+      this.boxAbandoned = false;
+    }
+    return true;
   }
 
   /** Writes a Submit record's header into the scratch buffer. */
@@ -190,6 +214,10 @@ export class ClientLane implements CallHost {
   /** CallHost: the call has been settled here (cancelled or timed out); tell the loop to abort it. */
   abandon(call: Call, timedOut: boolean): void {
     this.calls.take(call.id);
+    if (call === this.boxCall) {
+      this.boxCall = undefined;
+      this.boxAbandoned = true;
+    }
     if (this.ended || this.link.control.ended) return;
     const w = scratch.reset();
     w.u8(Req.Cancel);
@@ -205,6 +233,10 @@ export class ClientLane implements CallHost {
   drain(): void {
     this.side.pump?.();
     if (this.sender.queued > 0) this.sender.flush();
+    if (this.answers.hasData()) {
+      this.settleFrom(this.boxReader.at(RES_BOX_OFFSET));
+      this.answers.done();
+    }
     if (this.results.hasData()) {
       this.results.drain(this.onRecord);
       // The loop holds results the full ring could not take: now there is room.
@@ -227,6 +259,7 @@ export class ClientLane implements CallHost {
     const op = r.u8();
     const call = this.calls.take(r.u32());
     if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === this.boxCall) this.boxCall = undefined;
     try {
       if (op === Res.Ok) call.fulfill(r.value());
       else if (op === Res.OkOnSide) call.fulfill(side?.value);
@@ -314,7 +347,7 @@ export class ClientLane implements CallHost {
 
   /** True when results are waiting to be drained, in the ring or on the side channel. */
   private hasResults(): boolean {
-    return this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
+    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
   }
 
   /** Spins until results are waiting; false when it gave up. Checks data, not the sequence word, so a result published just before the spin is not missed. */

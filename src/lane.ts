@@ -8,6 +8,8 @@ import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
 
 export interface LaneViews {
   readonly words: Int32Array;
+  /** The header as bytes: the request and answer boxes live in it. */
+  readonly header: Uint8Array;
   readonly requests: Uint8Array;
   readonly results: Uint8Array;
 }
@@ -19,6 +21,7 @@ export function createLaneMemory(): SharedArrayBuffer {
 export function laneViews(memory: SharedArrayBuffer): LaneViews {
   return {
     words: new Int32Array(memory, 0, LANE_HEADER_BYTES >>> 2),
+    header: new Uint8Array(memory, 0, LANE_HEADER_BYTES),
     requests: new Uint8Array(memory, LANE_HEADER_BYTES, RING_BYTES),
     results: new Uint8Array(memory, LANE_HEADER_BYTES + RING_BYTES, RING_BYTES),
   };

@@ -6,7 +6,15 @@ import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import { toErrorData } from './error-codec.js';
 import { TaskSerializationError } from './errors.js';
 import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
+import { BoxReader, BoxWriter, fitsBox } from './mailbox.js';
 import {
+  L_ANSWERS_READ,
+  L_REQ_BOX,
+  L_REQ_BOX_TAKEN,
+  L_RES_BOX,
+  REQ_BOX_OFFSET,
+  RES_BOX_OFFSET,
+  Req,
   L_REQ_HEAD,
   L_REQ_SIDE,
   L_REQ_SIDE_TAKEN,
@@ -35,6 +43,15 @@ export class LoopLane {
   private readonly requests: RingReader;
   private readonly results: RingWriter;
   private readonly reader: ByteReader;
+  /** A lone request, and the answer to it: see BOX_BYTES in protocol.ts. */
+  private readonly box: BoxReader;
+  private readonly answers: BoxWriter;
+  private readonly boxReader: ByteReader;
+  /** The call that came in the box, until it is answered; -1 when none. */
+  private boxCallId = -1;
+  /** The submitter has read every answer boxed so far (it said so with the boxed request). */
+  private answerBoxFree = false;
+  private handle: RequestHandler = () => {};
   private sideTaken = 0;
   private resultsOnSide = 0;
   /** Results that met a full ring, oldest first. */
@@ -60,6 +77,9 @@ export class LoopLane {
     this.requests = new RingReader(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
     this.results = new RingWriter(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
     this.reader = new ByteReader(views.requests);
+    this.box = new BoxReader(views.words, L_REQ_BOX, REQ_BOX_OFFSET, Atomics.load(views.words, L_REQ_BOX_TAKEN));
+    this.answers = new BoxWriter(views.words, L_RES_BOX, views.header, RES_BOX_OFFSET);
+    this.boxReader = new ByteReader(views.header);
   }
 
   /** Tells the submitter the loop now listens on the side channel. */
@@ -68,22 +88,65 @@ export class LoopLane {
   }
 
   hasRequests(): boolean {
-    return this.requests.hasData() || Atomics.load(this.words, L_REQ_SIDE) !== this.sideTaken;
+    return this.requests.hasData() || this.box.hasData() || this.sidePending();
   }
 
-  /** Hands every waiting request to `handle`; returns how many there were. */
+  private sidePending(): boolean {
+    return Atomics.load(this.words, L_REQ_SIDE) !== this.sideTaken;
+  }
+
+  /**
+   * Hands every waiting request to `handle`, in the order they were sent;
+   * returns how many there were. The box and the side channel are looked at
+   * before the ring: what was sent before them is then in the ring, and is
+   * handled first. A request sent after the boxed one (it has a higher call id)
+   * takes the box first.
+   */
   drain(handle: RequestHandler): number {
-    let count = this.requests.hasData() ? this.requests.drain((offset) => handle(this, this.reader.at(offset), undefined)) : 0;
+    this.handle = handle;
+    const boxed = this.box.hasData();
     const posted = Atomics.load(this.words, L_REQ_SIDE);
+    let count = this.requests.hasData() ? this.requests.drain(this.onRingRecord) : 0;
     while (this.sideTaken !== posted) {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
       this.sideTaken++;
       Atomics.store(this.words, L_REQ_SIDE_TAKEN, this.sideTaken);
-      handle(this, new ByteReader(message.record), message.args);
+      const r = new ByteReader(message.record);
+      this.boxFirst(r);
+      this.handle(this, r, message.args);
+      count++;
+    }
+    if (boxed && this.box.hasData()) {
+      this.takeBox();
       count++;
     }
     return count;
+  }
+
+  private readonly onRingRecord = (offset: number): void => {
+    const r = this.reader.at(offset);
+    this.boxFirst(r);
+    this.handle(this, r, undefined);
+  };
+
+  /** A boxed request sent before the request in `r` goes first: call ids follow the order of submits. */
+  private boxFirst(r: ByteReader): void {
+    if (!this.box.hasData()) return;
+    const at = r.pos;
+    const op = r.u8();
+    const callId = r.u32();
+    r.pos = at;
+    if ((op === Req.Submit || op === Req.Cancel) && this.boxReader.at(REQ_BOX_OFFSET + 1).u32() < callId) this.takeBox();
+  }
+
+  private takeBox(): void {
+    const r = this.boxReader.at(REQ_BOX_OFFSET + 1);
+    this.boxCallId = r.u32();
+    this.answerBoxFree = Atomics.load(this.words, L_ANSWERS_READ) === this.answers.sent;
+    this.handle(this, r.at(REQ_BOX_OFFSET), undefined);
+    this.box.done();
+    Atomics.store(this.words, L_REQ_BOX_TAKEN, this.box.taken);
   }
 
   ok(callId: number, value: unknown, owner: { readonly label: string }): void {
@@ -104,10 +167,11 @@ export class LoopLane {
     }
     // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
     if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
-    else this.publish(w);
+    else this.publish(callId, w);
   }
 
   private postValue(callId: number, value: unknown): void {
+    if (callId === this.boxCallId) this.boxCallId = -1;
     const w = scratch.reset();
     w.u8(Res.OkOnSide);
     w.u32(callId);
@@ -120,11 +184,19 @@ export class LoopLane {
     w.u8(Res.Err);
     w.u32(callId);
     w.value(toErrorData(error), 'The error', { label: 'a task' });
-    this.publish(w);
+    this.publish(callId, w);
   }
 
-  private publish(w: ByteWriter): void {
+  /** Writes the answer to call `callId`: in the answer box when it came in the box and there is room. */
+  private publish(callId: number, w: ByteWriter): void {
     this.unannounced = true;
+    if (callId === this.boxCallId) {
+      this.boxCallId = -1;
+      if (this.answerBoxFree && fitsBox(w.pos)) {
+        this.answerBoxFree = false;
+        return this.answers.write(w.buf, w.pos);
+      }
+    }
     if (w.pos > MAX_INLINE_RECORD) return this.post({ record: w.copy() }); // a huge error
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);

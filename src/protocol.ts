@@ -13,10 +13,14 @@ import type { MessagePort } from 'node:worker_threads';
  *
  * Records too big for a ring, records that meet a full ring, and arguments
  * with a `transfer` list travel on the lane's side channel (a MessagePort or a
- * pair of BroadcastChannels), counted in the lane's words. Requests keep their
- * order: once a submitter has sent one on the side channel it keeps doing so
- * until the loop has taken them all, and the loop reads its ring before the side.
- * Results need no order (each names its call).
+ * pair of BroadcastChannels), counted in the lane's words. A lone small request
+ * travels in a one-record box next to the ring's position word, and its answer
+ * likewise (see BOX_BYTES). Requests keep their order: once a submitter has
+ * sent one on the side channel it keeps doing so until the loop has taken them
+ * all; the loop counts side records (and looks at the box) before it reads the
+ * ring, so what was sent before them is handled first; and a boxed request goes
+ * before any request with a higher call id. Results need no order (each names
+ * its call).
  */
 
 // Words written by different threads sit 128 bytes apart (32 Int32s): two threads
@@ -102,9 +106,12 @@ export const enum StopMode {
 // polled by one side never shares a line with a word the same thread writes on
 // every call, so a lone call moves as few cache lines as it can (each move
 // costs ~0.15 us here, more than most of the JS on the path).
-// Submitter, on every submit; polled by the loop.
+// Submitter, on every submit; polled by the loop. A lone request travels in this line too.
 export const L_REQ_TAIL = 0; // request ring: producer position, bytes
 export const L_REQ_SIDE = 1; // requests posted on the side channel
+export const L_REQ_BOX = 2; // request box (mailbox.ts): sequence number, then the record's length
+export const L_ANSWERS_READ = 4; // answers the submitter has taken from the answer box, sent with each boxed request
+export const REQ_BOX_OFFSET = 20; // request box record, bytes 20..60
 // Submitter, on every drain; read by the loop only when its ring runs short.
 export const L_RES_HEAD = 32; // result ring: consumer position
 // Submitter, only when it parks; read by the loop after every batch of results.
@@ -114,11 +121,23 @@ export const L_RES_TAIL = 96; // result ring: producer position
 export const L_RES_SIDE = 97; // results posted on the side channel
 export const L_RES_SEQ = 98; // bumped after publishing results while the submitter waits; it waits on it
 export const L_RES_BACKLOG = 99; // 1 while the loop holds results the full ring could not take
+export const L_RES_BOX = 100; // answer box: sequence number, then the record's length
+export const RES_BOX_OFFSET = 408; // answer box record, bytes 408..448
 // Loop, on every drain; read by the submitter only when its ring runs short or it uses the side channel.
 export const L_REQ_HEAD = 128; // request ring: consumer position
 export const L_REQ_SIDE_TAKEN = 129; // side-channel requests taken
 export const L_CONNECTED = 130; // 1 once the loop has taken the lane and listens on its side channel
+export const L_REQ_BOX_TAKEN = 131; // boxed requests the loop has taken
 export const LANE_HEADER_BYTES = 640;
+
+/**
+ * A record this small may travel in a box: both boxes stay inside their 64-byte
+ * line. A box holds one record: the submitter boxes a request only when its last
+ * boxed call has been answered (or the loop has taken it), and the loop boxes an
+ * answer only to a boxed request, and only when the submitter said, with that
+ * request, that it has read every earlier boxed answer.
+ */
+export const BOX_BYTES = 40;
 
 export const WAIT_SYNC = 1;
 export const WAIT_ASYNC = 2;

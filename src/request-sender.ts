@@ -9,13 +9,26 @@ import type { ByteWriter } from './codec.js';
 import type { LoopControl } from './control.js';
 import { TaskSerializationError } from './errors.js';
 import type { SideChannel } from './lane.js';
-import { L_REQ_HEAD, L_REQ_SIDE, L_REQ_SIDE_TAKEN, L_REQ_TAIL, MAX_INLINE_RECORD, type SideRecord } from './protocol.js';
+import { BoxWriter, fitsBox } from './mailbox.js';
+import {
+  L_ANSWERS_READ,
+  L_REQ_BOX,
+  L_REQ_BOX_TAKEN,
+  L_REQ_HEAD,
+  L_REQ_SIDE,
+  L_REQ_SIDE_TAKEN,
+  L_REQ_TAIL,
+  MAX_INLINE_RECORD,
+  REQ_BOX_OFFSET,
+  type SideRecord,
+} from './protocol.js';
 import { RecordQueue } from './record-queue.js';
 import { RingWriter } from './ring.js';
 import type { MessagePort } from 'node:worker_threads';
 
 export class RequestSender {
   private readonly ring: RingWriter;
+  private readonly box: BoxWriter;
   private sideSent = 0;
   /** Requests that met a full ring, oldest first. */
   private readonly backlog = new RecordQueue();
@@ -24,12 +37,32 @@ export class RequestSender {
   constructor(
     private readonly words: Int32Array,
     ringBytes: Uint8Array,
+    header: Uint8Array,
     private readonly side: SideChannel,
     private readonly control: LoopControl,
     /** Called after a record had to wait in the local queue. */
     private readonly onQueued: () => void,
   ) {
     this.ring = new RingWriter(words, L_REQ_HEAD, L_REQ_TAIL, ringBytes);
+    this.box = new BoxWriter(words, L_REQ_BOX, header, REQ_BOX_OFFSET);
+  }
+
+  /**
+   * Sends a small Submit record in the request box, with the count of answers
+   * read from the answer box; false when it must go the usual way (too big, or
+   * records wait in the local queue or on the side channel and must stay ahead).
+   * The caller knows the box is empty: its last boxed call was answered, or taken.
+   */
+  sendBoxed(w: ByteWriter, answersRead: number): boolean {
+    if (!fitsBox(w.pos) || this.backlog.length > 0 || this.sideBusy()) return false;
+    this.words[L_ANSWERS_READ] = answersRead;
+    this.box.write(w.buf, w.pos);
+    return true;
+  }
+
+  /** Whether the loop has taken the last boxed request. */
+  boxTaken(): boolean {
+    return Atomics.load(this.words, L_REQ_BOX_TAKEN) === this.box.sent;
   }
 
   /** Records waiting in the local queue. */
