@@ -136,7 +136,7 @@ export class ClientLane implements CallHost {
 
   submit<T>(task: Task<T>, taskType: string | null, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
-    const call = new Call<T>(this.nextCallId++, this, task);
+    const call = new Call<T>(this.nextCallId++, this, task.code);
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
     // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);

@@ -111,32 +111,8 @@ export class Call<T = unknown> {
   }
 }
 
-/**
- * An awaitable future: a built-in Promise (so `await` and `Promise.all` take
- * their fast paths, which a Promise subclass misses) carrying `cancel()` and
- * `done()`. `then`, `catch` and `finally` return plain Promises.
- */
-export interface TaskFuture<T> extends Promise<T> {
-  /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
-  cancel(): boolean;
-  /** True once the task has settled. */
-  done(): boolean;
-}
-
 // Registered, so futures from the ESM and the CommonJS builds of sideloop are one kind.
 const CALL = Symbol.for('sideloop.future.call.v1');
-
-interface FutureInternals<T> extends TaskFuture<T> {
-  [CALL]: Call<T>;
-}
-
-// One pair of functions for every future: methods as own properties cost no allocation per future.
-function cancel(this: FutureInternals<unknown>): boolean {
-  return this[CALL].cancel();
-}
-function done(this: FutureInternals<unknown>): boolean {
-  return this[CALL].settled;
-}
 
 // One executor for every future, instead of a closure (and its context) per future.
 const captured: { resolve: (value: unknown) => void; reject: (reason: unknown) => void } = { resolve: () => {}, reject: () => {} };
@@ -144,30 +120,56 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   captured.resolve = resolve;
   captured.reject = reject;
 }
+/** The call the next TaskFuture made belongs to: the constructor keeps Promise's signature. */
+let nextCall: Call | undefined;
 
-/** `future instanceof TaskFuture` is true for what `submitTask` returns. */
-export const TaskFuture: {
-  [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown>;
+/**
+ * An awaitable future: a Promise subclass carrying `cancel()` and `done()`.
+ * Its prototype says its constructor is Promise, so `await`, `Promise.all` and
+ * `Promise.resolve` take it as the built-in promise it is (no wrapping, no
+ * extra turn), and `then`, `catch` and `finally` return plain Promises. The
+ * call it belongs to sits in the object itself: nothing else is allocated
+ * per future.
+ */
+export class TaskFuture<T> extends Promise<T> {
   /** @internal */
-  of<T>(call: Call<T>): TaskFuture<T>;
-} = {
-  [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown> {
-    return value instanceof Promise && CALL in value;
-  },
+  readonly [CALL]: Call<T> | undefined;
 
-  of<T>(call: Call<T>): TaskFuture<T> {
-    const future = new Promise<unknown>(capture) as FutureInternals<T>;
+  /** @internal Futures come from `submitTask`. */
+  constructor(executor: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
+    super(executor);
+    this[CALL] = nextCall as Call<T> | undefined;
+    nextCall = undefined;
+  }
+
+  /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
+  cancel(): boolean {
+    return this[CALL]?.cancel() ?? false;
+  }
+
+  /** True once the task has settled. */
+  done(): boolean {
+    return this[CALL]?.settled ?? true;
+  }
+
+  /** `instanceof` is true for futures from either build of sideloop (ESM, CommonJS). */
+  static override [Symbol.hasInstance](value: unknown): value is TaskFuture<unknown> {
+    return value instanceof Promise && CALL in value;
+  }
+
+  /** @internal */
+  static of<T>(call: Call<T>): TaskFuture<T> {
+    nextCall = call;
+    const future = new TaskFuture<T>(capture as (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void);
     call.resolve = captured.resolve as (value: T) => void;
     call.reject = captured.reject;
-    future[CALL] = call;
-    future.cancel = cancel;
-    future.done = done;
     if (call.state === CallState.Fulfilled) call.resolve!(call.settledWith as T);
     else if (call.state === CallState.Rejected) call.reject!(call.settledWith);
     else call.host.watch(call);
     return future;
-  },
-};
+  }
+}
+Object.defineProperty(TaskFuture.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
 
 /** A future whose `result()` blocks the calling thread until the task settles. Also awaitable. */
 export class SyncFuture<T> implements PromiseLike<T> {

@@ -328,7 +328,7 @@ export class LoopManager implements AsyncDisposable {
     const lane = (view.lane ??= connectLane(this.slot, view.control, this.name));
     let call: Call<T>;
     if (o.signal?.aborted) {
-      call = new Call<T>(0, lane, task);
+      call = new Call<T>(0, lane, task.code);
       call.fail(new CancelledError(`${task.label} was cancelled before it was submitted`, { cause: o.signal.reason }));
     } else {
       call = lane.submit(task, taskType, o);

@@ -16,10 +16,13 @@ interface TaskCode {
   readonly exportName: string;
   readonly taskType: string | null;
   readonly key: string;
+  /** How messages name the task. */
+  readonly label: string;
 }
 
 function taskCode(kind: TaskKind, target: string, exportName: string, taskType: string | null): TaskCode {
-  return { kind, target, exportName, taskType, key: taskKey(kind, target, exportName) };
+  const label = kind === 'module' ? `task "${exportName}" of ${target}` : `inline task "${exportName || '(anonymous)'}"`;
+  return { kind, target, exportName, taskType, key: taskKey(kind, target, exportName), label };
 }
 
 /** An unstarted async call whose result is `T`. Make one with `defineTasks`, `task` or `inlineTask`. */
@@ -57,7 +60,15 @@ export class Task<T = unknown> {
 
   /** How messages name this task. */
   get label(): string {
-    return this.kind === 'module' ? `task "${this.exportName}" of ${this.target}` : `inline task "${this.exportName || '(anonymous)'}"`;
+    return this.fn.label;
+  }
+
+  /**
+   * @internal What the task runs, shared by every task of its maker: a call in
+   * flight keeps this, not the task, so the task and its arguments die young.
+   */
+  get code(): { readonly label: string } {
+    return this.fn;
   }
 
   /** A copy carrying `taskType`. */

@@ -38,6 +38,23 @@ test('a TaskFuture is a real Promise that resolves with the result', { timeout: 
     const cjs = createRequire(import.meta.url)('../dist/index.cjs');
     assert.ok(future instanceof cjs.TaskFuture, 'the CommonJS build knows it too');
     assert.ok(!(Promise.resolve(1) instanceof TaskFuture));
+    assert.ok(Object.getPrototypeOf(future) === TaskFuture.prototype, 'an exported class: futures are its instances');
+    // Awaiting a settled future resumes as soon as awaiting a settled plain promise does.
+    const turns = async (p) => {
+      let n = 0;
+      let resumed = false;
+      void (async () => {
+        await p;
+        resumed = true;
+      })();
+      while (!resumed) {
+        n++;
+        await null;
+      }
+      return n;
+    };
+    assert.equal(await turns(future), await turns(Promise.resolve(1)));
+    assert.equal(await turns(Promise.all([future])), await turns(Promise.all([Promise.resolve(1)])));
   });
 });
 
