@@ -1,7 +1,7 @@
 /**
  * A lane joins one submitting thread to one loop: shared memory with the two
- * rings (see protocol.ts), plus a side channel for what the rings cannot
- * carry. Both ends build their views with `laneViews`.
+ * rings and the two one-record boxes (see protocol.ts), plus a side channel for
+ * what they cannot carry. Both ends build their views with `laneViews`.
  */
 import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
