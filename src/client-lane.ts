@@ -234,7 +234,7 @@ export class ClientLane implements CallHost {
     this.side.pump?.();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
-      this.settleFrom(this.boxReader.at(RES_BOX_OFFSET));
+      this.settleFrom(this.boxReader.at(this.answers.offset));
       this.answers.done();
     }
     if (this.results.hasData()) {

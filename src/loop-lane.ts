@@ -51,7 +51,6 @@ export class LoopLane {
   private boxCallId = -1;
   /** The submitter has read every answer boxed so far (it said so with the boxed request). */
   private answerBoxFree = false;
-  private handle: RequestHandler = () => {};
   private sideTaken = 0;
   private resultsOnSide = 0;
   /** Results that met a full ring, oldest first. */
@@ -71,6 +70,8 @@ export class LoopLane {
     readonly id: number,
     memory: SharedArrayBuffer,
     private readonly side: SideChannel,
+    /** Takes each request, in the order they were sent. */
+    private readonly handle: RequestHandler,
   ) {
     const views = laneViews(memory);
     this.words = views.words;
@@ -96,14 +97,13 @@ export class LoopLane {
   }
 
   /**
-   * Hands every waiting request to `handle`, in the order they were sent;
+   * Hands every waiting request to the handler, in the order they were sent;
    * returns how many there were. The box and the side channel are looked at
    * before the ring: what was sent before them is then in the ring, and is
    * handled first. A request sent after the boxed one (it has a higher call id)
    * takes the box first.
    */
-  drain(handle: RequestHandler): number {
-    this.handle = handle;
+  drain(): number {
     const boxed = this.box.hasData();
     const posted = Atomics.load(this.words, L_REQ_SIDE);
     let count = this.requests.hasData() ? this.requests.drain(this.onRingRecord) : 0;
@@ -137,14 +137,18 @@ export class LoopLane {
     const op = r.u8();
     const callId = r.u32();
     r.pos = at;
-    if ((op === Req.Submit || op === Req.Cancel) && this.boxReader.at(REQ_BOX_OFFSET + 1).u32() < callId) this.takeBox();
+    if ((op === Req.Submit || op === Req.Cancel) && this.boxedCallId() < callId) this.takeBox();
+  }
+
+  /** The call id of the boxed request (a Submit: its op byte, then the id). */
+  private boxedCallId(): number {
+    return this.boxReader.at(this.box.offset + 1).u32();
   }
 
   private takeBox(): void {
-    const r = this.boxReader.at(REQ_BOX_OFFSET + 1);
-    this.boxCallId = r.u32();
+    this.boxCallId = this.boxedCallId();
     this.answerBoxFree = Atomics.load(this.words, L_ANSWERS_READ) === this.answers.sent;
-    this.handle(this, r.at(REQ_BOX_OFFSET), undefined);
+    this.handle(this, this.boxReader.at(this.box.offset), undefined);
     this.box.done();
     Atomics.store(this.words, L_REQ_BOX_TAKEN, this.box.taken);
   }

@@ -61,7 +61,7 @@ let crashCause: unknown;
 
 function connect(data: LaneBootData): void {
   const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-  const lane = new LoopLane(data.laneId, data.memory, side);
+  const lane = new LoopLane(data.laneId, data.memory, side, onRequest);
   lanes.push(lane);
   lane.markConnected();
 }
@@ -283,7 +283,7 @@ function pump(): void {
   let handled = 0;
   for (const lane of lanes) {
     if (lane.hasBacklog) handled += lane.flush();
-    handled += lane.drain(onRequest);
+    handled += lane.drain();
   }
   announceAll();
   if (handled > 0) {

@@ -5,7 +5,8 @@
  * handoff does, where the rings move two (their data and their position).
  *
  * The box holds one record at a time: the writer may write again only once it
- * knows the reader has taken the last one (lane.ts and its users say how).
+ * knows the reader has taken the last one (BOX_BYTES in protocol.ts says how).
+ * A record carries no length: it is read as it was written, field by field.
  */
 import { BOX_BYTES } from './protocol.js';
 
@@ -14,7 +15,7 @@ export class BoxWriter {
 
   constructor(
     private readonly words: Int32Array,
-    /** Word index of the sequence number; the record's length is the next word. */
+    /** Word index of the sequence number. */
     private readonly seqIndex: number,
     private readonly bytes: Uint8Array,
     /** Byte offset of the record in `bytes`. */
@@ -32,7 +33,6 @@ export class BoxWriter {
   write(src: Uint8Array, len: number): void {
     const bytes = this.bytes;
     for (let i = 0, at = this.offset; i < len; i++) bytes[at + i] = src[i]!;
-    this.words[this.seqIndex + 1] = len;
     this.seq = (this.seq + 1) | 0;
     Atomics.store(this.words, this.seqIndex, this.seq);
   }
@@ -59,11 +59,6 @@ export class BoxReader {
 
   hasData(): boolean {
     return Atomics.load(this.words, this.seqIndex) !== this.seen;
-  }
-
-  /** The waiting record's length (call after hasData() said true). */
-  get length(): number {
-    return this.words[this.seqIndex + 1]!;
   }
 
   /** Marks the waiting record taken; the writer learns it from elsewhere. */

@@ -109,9 +109,9 @@ export const enum StopMode {
 // Submitter, on every submit; polled by the loop. A lone request travels in this line too.
 export const L_REQ_TAIL = 0; // request ring: producer position, bytes
 export const L_REQ_SIDE = 1; // requests posted on the side channel
-export const L_REQ_BOX = 2; // request box (mailbox.ts): sequence number, then the record's length
-export const L_ANSWERS_READ = 4; // answers the submitter has taken from the answer box, sent with each boxed request
-export const REQ_BOX_OFFSET = 20; // request box record, bytes 20..60
+export const L_REQ_BOX = 2; // request box (mailbox.ts): sequence number of the record at REQ_BOX_OFFSET
+export const L_ANSWERS_READ = 3; // answers the submitter has taken from the answer box, sent with each boxed request
+export const REQ_BOX_OFFSET = 16; // request box record, bytes 16..56
 // Submitter, on every drain; read by the loop only when its ring runs short.
 export const L_RES_HEAD = 32; // result ring: consumer position
 // Submitter, only when it parks; read by the loop after every batch of results.
@@ -121,8 +121,8 @@ export const L_RES_TAIL = 96; // result ring: producer position
 export const L_RES_SIDE = 97; // results posted on the side channel
 export const L_RES_SEQ = 98; // bumped after publishing results while the submitter waits; it waits on it
 export const L_RES_BACKLOG = 99; // 1 while the loop holds results the full ring could not take
-export const L_RES_BOX = 100; // answer box: sequence number, then the record's length
-export const RES_BOX_OFFSET = 408; // answer box record, bytes 408..448
+export const L_RES_BOX = 100; // answer box: sequence number of the record at RES_BOX_OFFSET
+export const RES_BOX_OFFSET = 404; // answer box record, bytes 404..444
 // Loop, on every drain; read by the submitter only when its ring runs short or it uses the side channel.
 export const L_REQ_HEAD = 128; // request ring: consumer position
 export const L_REQ_SIDE_TAKEN = 129; // side-channel requests taken
