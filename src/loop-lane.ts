@@ -2,6 +2,7 @@
  * The loop's end of a lane: reads requests in order (ring, then side
  * channel) and writes results (ring, or side channel when the ring is full).
  */
+import { CallTable } from './call-table.js';
 import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import { toErrorData } from './error-codec.js';
 import { TaskSerializationError } from './errors.js';
@@ -33,6 +34,11 @@ import {
 import { RecordQueue } from './record-queue.js';
 import { RingReader, RingWriter } from './ring.js';
 
+/** What the lane knows of a running task: the loop runtime's job. */
+export interface RunningTask {
+  readonly id: number;
+}
+
 /** Handles one request; `args` is set when they came structured-cloned on the side channel. */
 export type RequestHandler = (lane: LoopLane, r: ByteReader, args: unknown[] | undefined) => void;
 
@@ -60,7 +66,7 @@ export class LoopLane {
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
   readonly fns = new Map<number, unknown>();
   /** Tasks running for this lane, by call id (the runtime's jobs). */
-  readonly running = new Map<number, { abort(reason: unknown): void }>();
+  readonly running = new CallTable<RunningTask>();
   /** Calls cancelled before the loop saw them start. */
   readonly cancelledEarly = new Set<number>();
   /** Highest call id seen: a cancel for a higher one arrived before its submit. */

@@ -118,7 +118,8 @@ class Job {
 
   constructor(
     readonly lane: LoopLane,
-    readonly callId: number,
+    /** The call id. */
+    readonly id: number,
     readonly label: string,
   ) {}
 
@@ -162,9 +163,8 @@ function onRequest(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefine
   if (op === Req.Cancel) {
     const callId = r.u32();
     const reason = r.u8();
-    const job = lane.running.get(callId) as Job | undefined;
+    const job = lane.running.take(callId) as Job | undefined;
     if (job) {
-      lane.running.delete(callId);
       if (job.timer) clearTimeout(job.timer);
       control.count(C_CANCELLED);
       job.abort(reason === CancelReason.TimedOut ? new TimeoutError(`${job.label} timed out`) : new CancelledError(`${job.label} was cancelled`));
@@ -188,7 +188,7 @@ function onSubmit(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined
     control.count(C_CANCELLED);
     return;
   }
-  lane.running.set(callId, job);
+  lane.running.add(job);
   let args: unknown[];
   try {
     args = flags & SUBMIT_ARGS_ON_SIDE ? sideArgs! : (r.value() as unknown[]);
@@ -242,9 +242,9 @@ function invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
 
 /** Sends a job's outcome, unless it was already settled (cancelled, timed out). */
 function finish(job: Job, ok: boolean, value: unknown, counter = ok ? C_COMPLETED : C_FAILED): void {
-  const { lane, callId } = job;
-  if (lane.running.get(callId) !== job) return;
-  lane.running.delete(callId);
+  const { lane, id: callId } = job;
+  // Not running any more when it was cancelled or timed out (and answered then).
+  if (lane.running.take(callId) === undefined) return;
   if (job.timer) clearTimeout(job.timer);
   control.count(counter);
   if (ok) lane.ok(callId, value, job);
@@ -369,7 +369,7 @@ function beginStop(): void {
   stopping = true;
   if (control.stopMode === StopMode.CancelPending) {
     for (const lane of lanes) {
-      for (const job of [...lane.running.values()] as Job[]) {
+      for (const job of lane.running.list() as Job[]) {
         const error = new CancelledError(`${job.label} was cancelled: loop "${boot.name}" is stopping`);
         job.abort(error);
         finish(job, false, error, C_CANCELLED);
