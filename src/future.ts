@@ -30,10 +30,16 @@ export class Call<T = unknown> {
   settledWith: unknown;
   /** performance.now() by which the task must settle, from `timeoutMs`; undefined without one (a number here would be a heap allocation per call). */
   deadline: number | undefined = undefined;
-  /** Set once someone awaits the call. */
+  /**
+   * Set once someone awaits the call; dropped when it settles, with the link
+   * from the future to this call, so a settled future keeps nothing but its
+   * value (futures in flight by the thousand survive young-generation GCs,
+   * and every byte they keep is copied).
+   */
   // Method syntax keeps Call<T> assignable to Call<unknown> (parameters stay bivariant).
   resolve?(value: T): void;
   reject?(reason: unknown): void;
+  future?: TaskFuture<T>;
   /** Run once the call settles (timers, abort listeners). */
   cleanup?(): void;
   /** Set by the host while someone awaits the call. */
@@ -58,20 +64,29 @@ export class Call<T = unknown> {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Fulfilled;
     this.settledWith = value;
+    const resolve = this.resolve;
     this.settle();
-    this.resolve?.(value);
+    resolve?.(value);
   }
 
   fail(error: unknown): void {
     if (this.state !== CallState.Pending) return;
     this.state = CallState.Rejected;
     this.settledWith = error;
+    const reject = this.reject;
     this.settle();
-    this.reject?.(error);
+    reject?.(error);
   }
 
   private settle(): void {
-    this.cleanup?.();
+    this.resolve = this.reject = undefined;
+    if (this.future !== undefined) {
+      this.future[CALL] = undefined;
+      this.future = undefined;
+    }
+    const cleanup = this.cleanup;
+    this.cleanup = undefined;
+    cleanup?.();
     if (this.watched) this.host.unwatch(this);
   }
 
@@ -132,8 +147,8 @@ let nextCall: Call | undefined;
  * per future.
  */
 export class TaskFuture<T> extends Promise<T> {
-  /** @internal */
-  readonly [CALL]: Call<T> | undefined;
+  /** @internal Undefined once the call settles: the promise then holds the outcome. */
+  [CALL]: Call<T> | undefined;
 
   /** @internal Futures come from `submitTask`. */
   constructor(executor: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
@@ -159,13 +174,16 @@ export class TaskFuture<T> extends Promise<T> {
 
   /** @internal */
   static of<T>(call: Call<T>): TaskFuture<T> {
-    nextCall = call;
+    nextCall = call.settled ? undefined : call;
     const future = new TaskFuture<T>(capture as (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void);
-    call.resolve = captured.resolve as (value: T) => void;
-    call.reject = captured.reject;
-    if (call.state === CallState.Fulfilled) call.resolve!(call.settledWith as T);
-    else if (call.state === CallState.Rejected) call.reject!(call.settledWith);
-    else call.host.watch(call);
+    if (call.state === CallState.Fulfilled) captured.resolve(call.settledWith);
+    else if (call.state === CallState.Rejected) captured.reject(call.settledWith);
+    else {
+      call.resolve = captured.resolve as (value: T) => void;
+      call.reject = captured.reject;
+      call.future = future;
+      call.host.watch(call);
+    }
     return future;
   }
 }
