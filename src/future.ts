@@ -39,6 +39,7 @@ export class Call<T = unknown> {
   // Method syntax keeps Call<T> assignable to Call<unknown> (parameters stay bivariant).
   resolve?(value: T): void;
   reject?(reason: unknown): void;
+  /** The awaitable future made for this call, while the call is pending. */
   future?: TaskFuture<T>;
   /** Run once the call settles (timers, abort listeners). */
   cleanup?(): void;
