@@ -47,7 +47,7 @@ export async function measureAsync(batch, size, batches) {
 
 /** Pipelined throughput: `count` calls of `submit(i)` in flight at once, awaited together; median per task. */
 export const PIPELINED = quick ? 20000 : 100000;
-export function measurePipeline(submit, count = PIPELINED, batches = quick ? 3 : 7) {
+export function measurePipeline(submit, count = PIPELINED, batches = quick ? 5 : 7) {
   return measureAsync(async () => {
     const all = new Array(count);
     for (let i = 0; i < count; i++) all[i] = submit(i);
