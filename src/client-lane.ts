@@ -2,7 +2,7 @@
  * The submitting end of a lane: encodes tasks (a RequestSender puts them in
  * the request ring), reads results from the result ring, and settles this
  * thread's calls. Blocking waits spin briefly, then park in Atomics.wait;
- * awaited calls poll briefly, then are woken by Atomics.waitAsync.
+ * awaited calls are looked after by a ResultPoller.
  */
 import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
 import type { LoopControl } from './control.js';
@@ -10,7 +10,6 @@ import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError
 import { fromErrorData, type ErrorData } from './error-codec.js';
 import { CallTable } from './call-table.js';
 import { Call, type CallHost } from './future.js';
-import { hold, release } from './keep-alive.js';
 import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
 import {
   CancelReason,
@@ -31,13 +30,13 @@ import {
   SUBMIT_ARGS_ON_SIDE,
   SUBMIT_HAS_TIMEOUT,
   SUBMIT_HAS_TYPE,
-  WAIT_ASYNC,
   WAIT_SYNC,
   C_SUBMITTED,
   type SideRecord,
 } from './protocol.js';
 import { BoxReader } from './mailbox.js';
 import { RequestSender } from './request-sender.js';
+import { ResultPoller } from './result-poller.js';
 import { RingReader } from './ring.js';
 import type { Task } from './task.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -58,17 +57,8 @@ const SPIN_CHECKS = 256;
  */
 const PARK_SLICE_MS = 50;
 const MAX_PARK_SLICE_MS = 400;
-/** Same for an event loop waiting on results. */
-const ASYNC_SLICE_MS = 1000;
-/** How long awaiting callers poll after activity: in the microtask queue, then per event-loop turn. */
-const ASYNC_HOT_MS = 0.02;
-const ASYNC_POLL_MS = 0.3;
-
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
 const DRAIN_EVERY = 63;
-
-// A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
-const settledPromise = Promise.resolve();
 
 /** What a lane knows about the loop run at its other end. */
 export interface LoopLink {
@@ -105,12 +95,7 @@ export class ClientLane implements CallHost {
   private readonly fnIds = new Map<string, number>();
   private nextCallId = 1;
   private sideResultsTaken = 0;
-  private watched = 0;
-  private armed = false;
-  /** performance.now() of the last awaited submit or result: awaiting callers poll for a while after it. */
-  private activeAt = 0;
-  /** An awaited submit since the clock was last read (reading it per submit would cost more than the flag). */
-  private submitted = false;
+  private readonly poller: ResultPoller;
   private ended = false;
 
   constructor(
@@ -129,6 +114,15 @@ export class ClientLane implements CallHost {
     this.reader = new ByteReader(views.results);
     this.answers = new BoxReader(views.words, L_RES_BOX, RES_BOX_OFFSET, Atomics.load(views.words, L_ANSWERS_READ));
     this.boxReader = new ByteReader(views.header);
+    this.poller = new ResultPoller({
+      words: this.words,
+      hasResults: () => this.hasResults(),
+      settleArrived: () => {
+        this.drain();
+        return this.settleIfEnded();
+      },
+      probe: () => this.link.probe?.(),
+    });
   }
 
   get pendingCount(): number {
@@ -369,77 +363,12 @@ export class ClientLane implements CallHost {
   // ---- awaiting ----
 
   watch(call: Call): void {
-    this.submitted = true;
-    call.watched = true;
-    this.watched++;
-    hold();
-    if (call.deadline !== undefined) this.armTimeout(call, call.deadline);
-    this.arm();
+    this.poller.watch(call);
   }
 
   unwatch(call: Call): void {
-    call.watched = false;
-    this.watched--;
-    release();
+    this.poller.unwatch(call);
   }
-
-  private armTimeout(call: Call, deadline: number): void {
-    const timer = setTimeout(() => {
-      call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
-    }, deadline - performance.now());
-    timer.unref();
-    call.addCleanup(() => clearTimeout(timer));
-  }
-
-  /**
-   * Waits for results without blocking: right after a submit or a result it
-   * polls (first in the microtask queue, then once per event-loop turn, so
-   * I/O and timers run), as a waitAsync wake-up costs tens of microseconds;
-   * once quiet it parks in Atomics.waitAsync, costing nothing.
-   */
-  private arm(): void {
-    if (this.armed || this.watched === 0) return;
-    this.armed = true;
-    const now = performance.now();
-    if (this.submitted) {
-      this.submitted = false;
-      this.activeAt = now;
-    }
-    const quiet = now - this.activeAt;
-    if (quiet < ASYNC_HOT_MS) void settledPromise.then(this.onPoll);
-    else if (quiet < ASYNC_POLL_MS) setImmediate(this.onPoll);
-    else this.park();
-  }
-
-  private park(): void {
-    Atomics.or(this.words, L_WAITING, WAIT_ASYNC);
-    const seq = Atomics.load(this.words, L_RES_SEQ);
-    if (this.hasResults()) {
-      setImmediate(this.onWake, 'ok');
-      return;
-    }
-    const waited = Atomics.waitAsync(this.words, L_RES_SEQ, seq, ASYNC_SLICE_MS);
-    if (waited.async) void waited.value.then(this.onWake);
-    else setImmediate(this.onWake, waited.value);
-  }
-
-  private readonly onPoll = (): void => {
-    this.armed = false;
-    if (this.hasResults()) this.activeAt = performance.now();
-    this.drain();
-    this.settleIfEnded();
-    this.arm();
-  };
-
-  private readonly onWake = (outcome: string): void => {
-    this.armed = false;
-    Atomics.and(this.words, L_WAITING, ~WAIT_ASYNC);
-    this.activeAt = performance.now(); // results tend to come in bursts: poll for the next ones
-    this.drain();
-    // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
-    if (!this.settleIfEnded() && outcome === 'timed-out') this.link.probe?.();
-    this.arm();
-  };
 
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {

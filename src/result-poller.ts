@@ -1,0 +1,111 @@
+/**
+ * How a submitting thread waits for the results of awaited calls without
+ * blocking: right after a submit or a result it polls (first in the microtask
+ * queue, then once per event-loop turn, so I/O and timers run), as a
+ * waitAsync wake-up costs tens of microseconds; once quiet it parks in
+ * Atomics.waitAsync, costing nothing. One per lane.
+ */
+import { TimeoutError } from './errors.js';
+import type { Call } from './future.js';
+import { hold, release } from './keep-alive.js';
+import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from './protocol.js';
+
+/** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
+const ASYNC_SLICE_MS = 1000;
+/** How long it polls after activity: in the microtask queue, then per event-loop turn. */
+const ASYNC_HOT_MS = 0.02;
+const ASYNC_POLL_MS = 0.3;
+
+// A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
+const settledPromise = Promise.resolve();
+
+/** What the poller needs from its lane. */
+export interface PolledLane {
+  /** The lane's shared words: the poller says it waits there, and waits on the result sequence. */
+  readonly words: Int32Array;
+  hasResults(): boolean;
+  /** Settles every call whose result has arrived, and those the loop will never answer; true once the loop has ended. */
+  settleArrived(): boolean;
+  /** Checks that the loop thread is alive (owner only). */
+  probe?(): void;
+}
+
+export class ResultPoller {
+  private watched = 0;
+  private armed = false;
+  /** performance.now() of the last awaited submit or result: the poller polls for a while after it. */
+  private activeAt = 0;
+  /** An awaited submit since the clock was last read (reading it per submit would cost more than the flag). */
+  private submitted = false;
+
+  constructor(private readonly lane: PolledLane) {}
+
+  /** Someone awaits `call`: keep this thread alive and look for its result until it settles. */
+  watch(call: Call): void {
+    this.submitted = true;
+    call.watched = true;
+    this.watched++;
+    hold();
+    if (call.deadline !== undefined) armTimeout(call, call.deadline);
+    this.arm();
+  }
+
+  /** A watched call has settled. */
+  unwatch(call: Call): void {
+    call.watched = false;
+    this.watched--;
+    release();
+  }
+
+  private arm(): void {
+    if (this.armed || this.watched === 0) return;
+    this.armed = true;
+    const now = performance.now();
+    if (this.submitted) {
+      this.submitted = false;
+      this.activeAt = now;
+    }
+    const quiet = now - this.activeAt;
+    if (quiet < ASYNC_HOT_MS) void settledPromise.then(this.onPoll);
+    else if (quiet < ASYNC_POLL_MS) setImmediate(this.onPoll);
+    else this.park();
+  }
+
+  private park(): void {
+    const words = this.lane.words;
+    Atomics.or(words, L_WAITING, WAIT_ASYNC);
+    const seq = Atomics.load(words, L_RES_SEQ);
+    if (this.lane.hasResults()) {
+      setImmediate(this.onWake, 'ok');
+      return;
+    }
+    const waited = Atomics.waitAsync(words, L_RES_SEQ, seq, ASYNC_SLICE_MS);
+    if (waited.async) void waited.value.then(this.onWake);
+    else setImmediate(this.onWake, waited.value);
+  }
+
+  private readonly onPoll = (): void => {
+    this.armed = false;
+    if (this.lane.hasResults()) this.activeAt = performance.now();
+    this.lane.settleArrived();
+    this.arm();
+  };
+
+  private readonly onWake = (outcome: string): void => {
+    this.armed = false;
+    Atomics.and(this.lane.words, L_WAITING, ~WAIT_ASYNC);
+    this.activeAt = performance.now(); // results tend to come in bursts: poll for the next ones
+    // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
+    if (!this.lane.settleArrived() && outcome === 'timed-out') this.lane.probe?.();
+    this.arm();
+  };
+}
+
+/** Cancels `call` with a TimeoutError at `deadline` (a performance.now() time) unless it settles first. */
+function armTimeout(call: Call, deadline: number): void {
+  const timer = setTimeout(() => {
+    call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
+  }, deadline - performance.now());
+  timer.unref();
+  call.addCleanup(() => clearTimeout(timer));
+}
