@@ -2,12 +2,15 @@
 // bytes promoted (copied out of the young generation because they were still alive) per task,
 // and scavenge pause per task. Unlike wall time, promoted bytes barely move with machine load,
 // so this shows a change in what stays alive even where timings are too noisy to.
-// Run: node bench/gc.mjs [tasks in flight, default 100000]
+// Run: node bench/gc.mjs [tasks in flight, default 100000] [bursts, default 1.6M tasks' worth]
+// [V8 flags for the measured process, e.g. --max-semi-space-size=2]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const inFlight = Number(process.argv[2] ?? 100000);
-const bursts = Math.max(4, Math.round(1.6e6 / inFlight));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--child');
+const [inFlightArg, burstsArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const inFlight = Number(inFlightArg ?? 100000);
+const bursts = Number(burstsArg ?? Math.max(4, Math.round(1.6e6 / inFlight)));
 if (process.argv[2] === '--child') {
   globalThis.gc(); // a first GC line from this thread's isolate, before the loop thread exists
   const { LoopManager, defineTasks } = await import('../dist/index.js');
@@ -22,7 +25,7 @@ if (process.argv[2] === '--child') {
   await mgr.stop();
 } else {
   const self = fileURLToPath(import.meta.url);
-  const out = spawnSync(process.execPath, ['--trace-gc-nvp', '--expose-gc', self, '--child', String(inFlight), String(bursts)], { encoding: 'utf8' });
+  const out = spawnSync(process.execPath, ['--trace-gc-nvp', '--expose-gc', ...flags, self, '--child', String(inFlight), String(bursts)], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
   // Each line starts with [pid:isolate]; the submitting thread's isolate prints first (see gc() above).
   const byIsolate = new Map();

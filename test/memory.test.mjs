@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { distUrl, fixture, runScript } from './helpers.mjs';
 
 // Futures in flight by the thousand survive young-generation GCs, and every byte they keep is
@@ -43,4 +45,21 @@ test('a settled future keeps a fraction of what a pending one does, and still an
   assert.equal(settled.cancelled, false);
   assert.equal(settled.sum, (20000 * 19999) / 2 + 20000);
   assert.equal(pending.sum, 20000);
+});
+
+// The loop thread keeps its running tasks in an array table. When it used a Map, a burst filling
+// and emptying it made rehashed tables point to their successors, and once one survived a
+// young-generation GC the chain (with the tasks it held) survived the next ones: ~150-190 bytes
+// per task promoted at 10k tasks in flight (bench/gc.mjs reads --trace-gc-nvp). A young generation
+// capped at 2 MB makes the first survivor certain: ~230-250 bytes then with a Map, ~15-25 now.
+test('the loop thread promotes little per task in pipelined bursts', { timeout: 60000 }, async () => {
+  const gcScript = fileURLToPath(new URL('../bench/gc.mjs', import.meta.url));
+  const out = await new Promise((resolve) => {
+    execFile(process.execPath, [gcScript, '10000', '40', '--max-semi-space-size=2'], { timeout: 50000 }, (error, stdout, stderr) =>
+      resolve({ error, stdout, stderr }),
+    );
+  });
+  assert.equal(out.error, null, out.stderr);
+  const promoted = Number(/loop thread: .*promoted (\d+) B\/task/.exec(out.stdout)?.[1]);
+  assert.ok(promoted < 100, `the loop thread promoted ${promoted} bytes per task:\n${out.stdout}`);
 });
