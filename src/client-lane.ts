@@ -32,6 +32,7 @@ import {
   SUBMIT_HAS_TYPE,
   WAIT_SYNC,
   C_SUBMITTED,
+  nextCallId,
   type SideRecord,
 } from './protocol.js';
 import { BoxReader } from './mailbox.js';
@@ -79,6 +80,15 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
+/**
+ * The first call id of a lane: 1, or what a test sets to start just short of
+ * the wrap at 2^32 (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts).
+ */
+function firstCallId(): number {
+  const start = (globalThis as { [key: symbol]: unknown })[Symbol.for('sideloop.test.firstCallId')];
+  return typeof start === 'number' ? start >>> 0 : 1;
+}
+
 export class ClientLane implements CallHost {
   private readonly words: Int32Array;
   private readonly sender: RequestSender;
@@ -93,7 +103,7 @@ export class ClientLane implements CallHost {
   private boxAbandoned = false;
   private readonly calls = new CallTable();
   private readonly fnIds = new Map<string, number>();
-  private nextCallId = 1;
+  private nextCallId = firstCallId();
   private sideResultsTaken = 0;
   private readonly poller: ResultPoller;
   private ended = false;
@@ -133,7 +143,8 @@ export class ClientLane implements CallHost {
 
   submit<T>(task: Task<T>, taskType: string | null, opts: SubmitOptions): Call<T> {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
-    const call = new Call<T>(this.nextCallId++, this, task.code);
+    const call = new Call<T>(this.nextCallId, this, task.code);
+    this.nextCallId = nextCallId(this.nextCallId);
     if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
     // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);

@@ -29,6 +29,7 @@ import {
   L_WAITING,
   MAX_INLINE_RECORD,
   Res,
+  callIdAfter,
   type SideRecord,
 } from './protocol.js';
 import { RecordQueue } from './record-queue.js';
@@ -69,8 +70,13 @@ export class LoopLane {
   readonly running = new CallTable<RunningTask>();
   /** Calls cancelled before the loop saw them start. */
   readonly cancelledEarly = new Set<number>();
-  /** Highest call id seen: a cancel for a higher one arrived before its submit. */
-  maxCallId = 0;
+  /** The latest call id seen (undefined before the first): a cancel for a later one arrived before its submit. */
+  maxCallId: number | undefined = undefined;
+
+  /** Whether call `callId` comes after every call this lane has seen. */
+  isNewCall(callId: number): boolean {
+    return this.maxCallId === undefined || callIdAfter(callId, this.maxCallId);
+  }
 
   constructor(
     readonly id: number,
@@ -106,7 +112,7 @@ export class LoopLane {
    * Hands every waiting request to the handler, in the order they were sent;
    * returns how many there were. The box and the side channel are looked at
    * before the ring: what was sent before them is then in the ring, and is
-   * handled first. A request sent after the boxed one (it has a higher call id)
+   * handled first. A request sent after the boxed one (it has a later call id)
    * takes the box first.
    */
   drain(): number {
@@ -143,7 +149,7 @@ export class LoopLane {
     const op = r.u8();
     const callId = r.u32();
     r.pos = at;
-    if ((op === Req.Submit || op === Req.Cancel) && this.boxedCallId() < callId) this.takeBox();
+    if ((op === Req.Submit || op === Req.Cancel) && callIdAfter(callId, this.boxedCallId())) this.takeBox();
   }
 
   /** The call id of the boxed request (a Submit: its op byte, then the id). */

@@ -168,7 +168,7 @@ function onRequest(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefine
       if (job.timer) clearTimeout(job.timer);
       control.count(C_CANCELLED);
       job.abort(reason === CancelReason.TimedOut ? new TimeoutError(`${job.label} timed out`) : new CancelledError(`${job.label} was cancelled`));
-    } else if (callId > lane.maxCallId) {
+    } else if (lane.isNewCall(callId)) {
       lane.cancelledEarly.add(callId);
     }
   }
@@ -180,7 +180,7 @@ function onSubmit(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined
   const flags = r.u8();
   const timeoutMs = flags & SUBMIT_HAS_TIMEOUT ? r.f64() : undefined;
   const taskType = flags & SUBMIT_HAS_TYPE ? r.str() : null;
-  if (callId > lane.maxCallId) lane.maxCallId = callId;
+  if (lane.isNewCall(callId)) lane.maxCallId = callId;
   const slot = lane.fns.get(fnId) as FnSlot | undefined;
   const job = new Job(lane, callId, slot?.label ?? 'a task');
   control.count(C_STARTED);

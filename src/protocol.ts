@@ -19,8 +19,8 @@ import type { MessagePort } from 'node:worker_threads';
  * sent one on the side channel it keeps doing so until the loop has taken them
  * all; the loop counts side records (and looks at the box) before it reads the
  * ring, so what was sent before them is handled first; and a boxed request goes
- * before any request with a higher call id. Results need no order (each names
- * its call).
+ * before any request with a later call id (see callIdAfter). Results need no
+ * order (each names its call).
  */
 
 // Words written by different threads sit 128 bytes apart (32 Int32s): two threads
@@ -223,4 +223,19 @@ export interface SideRecord {
   readonly args?: unknown[];
   /** A result that only postMessage can clone (Res.OkOnSide). */
   readonly value?: unknown;
+}
+
+/**
+ * Call ids are u32 on the wire and wrap after 2^32 calls on a lane (about an
+ * hour of back-to-back calls), so ids are compared as serial numbers: `a` came
+ * after `b` when it is less than 2^31 ahead. The calls in flight on a lane
+ * never span that many ids.
+ */
+export function callIdAfter(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0;
+}
+
+/** The id after `id`, wrapping at 2^32. */
+export function nextCallId(id: number): number {
+  return (id + 1) >>> 0;
 }

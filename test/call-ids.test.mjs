@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { distUrl, fixture, runScript } from './helpers.mjs';
+
+// Call ids are u32 on the wire, so a lane that has made 2^32 calls (about an hour of
+// back-to-back calls at ~1 us) starts again from 0. A test hook starts the count just short
+// of the wrap. A burst crosses it (its first call in the box, the rest in the ring, which the
+// loop must still start in order), then blocking and awaited calls and a cancel that must
+// reach its running task work on the far side.
+const script = `
+  globalThis[Symbol.for('sideloop.test.firstCallId')] = 2 ** 32 - 100;
+  const { LoopManager, defineTasks, CancelledError } = await import(${JSON.stringify(distUrl)});
+  const tasks = defineTasks(new URL(${JSON.stringify(fixture('tasks.mjs').href)}));
+  const mgr = new LoopManager().start();
+  const out = {};
+  out.burst = await Promise.all(Array.from({ length: 300 }, (_, i) => mgr.submitTask(tasks.recordStart(i))));
+  out.starts = await mgr.submitTask(tasks.takeStarts());
+  out.blocking = [];
+  for (let i = 0; i < 10; i++) out.blocking.push(mgr.submitTask(tasks.echo(i), { returnSyncFuture: true }).result(5000));
+  const running = mgr.submitTask(tasks.recordAbort('after-wrap'));
+  await new Promise((r) => setTimeout(r, 50));
+  running.cancel();
+  out.cancelled = await running.then(() => 'resolved', (e) => e instanceof CancelledError);
+  out.aborted = await mgr.submitTask(tasks.abortedSoFar());
+  out.awaited = [];
+  for (let i = 0; i < 10; i++) out.awaited.push(await mgr.submitTask(tasks.add(i, 1)));
+  await mgr.stop();
+
+  // Right at the wrap: the last id before it goes in the box while the loop is busy, the next
+  // ones (0, 1, ...) in the ring; the loop then sees them together and must start the boxed
+  // one first. The spinning call is too big for the box, so it takes the ring and leaves the box free.
+  globalThis[Symbol.for('sideloop.test.firstCallId')] = 2 ** 32 - 2;
+  const edge = new LoopManager().start();
+  await edge.submitTask(tasks.echo('warm'));
+  const busy = edge.submitTask(tasks.spin(200, 'x'.repeat(100)));
+  const tagged = Array.from({ length: 20 }, (_, i) => edge.submitTask(tasks.recordStart(i)));
+  await busy;
+  await Promise.all(tagged);
+  out.edgeStarts = await edge.submitTask(tasks.takeStarts());
+  await edge.stop();
+  console.log(JSON.stringify(out));
+`;
+
+test('call ids wrap at 2^32 without losing or mixing up a call', { timeout: 30000 }, async () => {
+  const out = await runScript(script, { timeoutMs: 20000 });
+  assert.equal(out.signal, null, `the child hung: ${out.stderr}`);
+  assert.equal(out.code, 0, out.stderr);
+  const r = JSON.parse(out.stdout);
+  const upTo = (n) => Array.from({ length: n }, (_, i) => i);
+  assert.deepEqual(r.burst, upTo(300));
+  assert.deepEqual(r.starts, upTo(300), 'the loop started the burst out of order');
+  assert.deepEqual(r.blocking, upTo(10));
+  assert.equal(r.cancelled, true);
+  assert.deepEqual(r.aborted, ['after-wrap:CancelledError']);
+  assert.deepEqual(r.awaited, upTo(10).map((i) => i + 1));
+  assert.deepEqual(r.edgeStarts, upTo(20), 'the loop started calls out of order at the wrap');
+});
