@@ -258,7 +258,7 @@ export class ClientLane implements CallHost {
     while (this.sideResultsTaken !== posted) {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
-      this.sideResultsTaken++;
+      this.sideResultsTaken = (this.sideResultsTaken + 1) | 0; // wraps as the shared word does
       this.settleFrom(new ByteReader(message.record), message);
     }
   }

@@ -173,17 +173,19 @@ export class LoopControl {
 
   stats(): LoopStats {
     const w = this.words;
+    // The counters are 32-bit words that wrap: totals read as unsigned (right up to 4
+    // billion), differences in 32-bit arithmetic (right however often they wrapped).
     const submitted = Atomics.load(w, C_SUBMITTED);
     const started = Atomics.load(w, C_STARTED);
-    const completed = Atomics.load(w, C_COMPLETED);
-    const failed = Atomics.load(w, C_FAILED);
-    const cancelled = Atomics.load(w, C_CANCELLED);
+    const completed = Atomics.load(w, C_COMPLETED) >>> 0;
+    const failed = Atomics.load(w, C_FAILED) >>> 0;
+    const cancelled = Atomics.load(w, C_CANCELLED) >>> 0;
     // Every submission the loop takes counts as started, even one it rejects at once,
     // so finished <= started <= submitted always holds.
-    const finished = completed + failed + cancelled;
+    const finished = (completed + failed + cancelled) | 0;
     return {
-      pending: Math.max(0, submitted - started),
-      running: Math.max(0, started - finished),
+      pending: Math.max(0, (submitted - started) | 0),
+      running: Math.max(0, (started - finished) | 0),
       completed,
       failed,
       cancelled,

@@ -122,7 +122,7 @@ export class LoopLane {
     while (this.sideTaken !== posted) {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
-      this.sideTaken++;
+      this.sideTaken = (this.sideTaken + 1) | 0; // wraps as the shared word does
       Atomics.store(this.words, L_REQ_SIDE_TAKEN, this.sideTaken);
       const r = new ByteReader(message.record);
       this.boxFirst(r);
@@ -221,7 +221,7 @@ export class LoopLane {
 
   private post(message: SideRecord): void {
     this.side.post(message);
-    this.resultsOnSide++;
+    this.resultsOnSide = (this.resultsOnSide + 1) | 0;
     Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
   }
 

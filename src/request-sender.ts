@@ -29,7 +29,10 @@ import type { MessagePort } from 'node:worker_threads';
 export class RequestSender {
   private readonly ring: RingWriter;
   private readonly box: BoxWriter;
+  /** Records posted on the side channel, wrapping as the shared word does. */
   private sideSent = 0;
+  /** Whether any was: most lanes never post, and then sending need not read the loop's word. */
+  private sidePosted = false;
   /** Requests that met a full ring, oldest first. */
   private readonly backlog = new RecordQueue();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -107,14 +110,15 @@ export class RequestSender {
     } catch (err) {
       throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
     }
-    this.sideSent++;
+    this.sideSent = (this.sideSent + 1) | 0;
+    this.sidePosted = true;
     Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
     this.control.ringIfParked();
   }
 
   /** Requests the side channel still holds for the loop: while any do, later ones follow them there, to keep the order. */
   private sideBusy(): boolean {
-    return this.sideSent !== 0 && this.sideSent !== Atomics.load(this.words, L_REQ_SIDE_TAKEN);
+    return this.sidePosted && this.sideSent !== Atomics.load(this.words, L_REQ_SIDE_TAKEN);
   }
 
   private readonly takeQueued = (bytes: Uint8Array, offset: number, len: number): boolean => {
