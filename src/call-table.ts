@@ -4,7 +4,8 @@
  * power-of-two array indexed by `id & mask` holds them with no hashing and no
  * entry objects. A call whose slot is still taken (by a long-running older
  * call) waits in a small Map instead; the array doubles only when it is half
- * full, so memory follows the calls in flight.
+ * full, so memory follows the most calls in flight at once (16 bytes each; it
+ * does not shrink after a burst).
  *
  * Not a Map, because a Map that fills and empties with every burst rehashes
  * on both, and each old table points to its successor (for live iterators):
