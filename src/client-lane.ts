@@ -333,7 +333,7 @@ export class ClientLane implements CallHost {
       if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
       const deadline = call.deadline ?? Infinity;
       if (now >= deadline) {
-        call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
+        call.timeOut();
         return;
       }
       if (this.settleIfEnded()) return;

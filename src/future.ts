@@ -3,7 +3,7 @@
  * thread's record of one task in flight; the lane that carries the task
  * settles it.
  */
-import { CancelledError } from './errors.js';
+import { CancelledError, TimeoutError } from './errors.js';
 import { checkTimeout } from './options.js';
 
 export const enum CallState {
@@ -118,6 +118,11 @@ export class Call<T = unknown> {
     this.fail(error ?? new CancelledError(`${this.label} was cancelled`));
     this.host.abandon(this, timedOut);
     return true;
+  }
+
+  /** Cancels with TimeoutError because `timeoutMs` ran out; false if already settled. */
+  timeOut(): boolean {
+    return this.cancel(new TimeoutError(`${this.label} did not finish within its timeoutMs`), true);
   }
 
   /** The value, or throws the error. Only for settled calls. */

@@ -5,7 +5,6 @@
  * waitAsync wake-up costs tens of microseconds; once quiet it parks in
  * Atomics.waitAsync, costing nothing. One per lane.
  */
-import { TimeoutError } from './errors.js';
 import type { Call } from './future.js';
 import { hold, release } from './keep-alive.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from './protocol.js';
@@ -103,9 +102,7 @@ export class ResultPoller {
 
 /** Cancels `call` with a TimeoutError at `deadline` (a performance.now() time) unless it settles first. */
 function armTimeout(call: Call, deadline: number): void {
-  const timer = setTimeout(() => {
-    call.cancel(new TimeoutError(`${call.label} did not finish within its timeoutMs`), true);
-  }, deadline - performance.now());
+  const timer = setTimeout(() => call.timeOut(), deadline - performance.now());
   timer.unref();
   call.addCleanup(() => clearTimeout(timer));
 }
