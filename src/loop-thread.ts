@@ -37,6 +37,7 @@ import { installLoopThreadContext } from './task-context.js';
 import { inheritLoaders } from './loaders.js';
 import { debug } from './debug.js';
 import { resolveTask, type TaskFunction } from './task-resolver.js';
+import { taskLabel } from './task.js';
 
 /**
  * After activity the loop first spins in the microtask queue (a submitter's
@@ -156,7 +157,7 @@ function onRequest(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefine
     const kind = r.u8();
     const target = r.str();
     const name = r.str();
-    const label = kind === FnKind.Module ? `task "${name}" of ${target}` : `inline task "${name || '(anonymous)'}"`;
+    const label = taskLabel(kind === FnKind.Module ? 'module' : 'inline', target, name);
     lane.fns.set(fnId, { kind, target, name, label } satisfies FnSlot);
     return;
   }

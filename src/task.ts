@@ -20,9 +20,13 @@ interface TaskCode {
   readonly label: string;
 }
 
+/** How messages name a task, on both sides of a lane. */
+export function taskLabel(kind: TaskKind, target: string, exportName: string): string {
+  return kind === 'module' ? `task "${exportName}" of ${target}` : `inline task "${exportName || '(anonymous)'}"`;
+}
+
 function taskCode(kind: TaskKind, target: string, exportName: string, taskType: string | null): TaskCode {
-  const label = kind === 'module' ? `task "${exportName}" of ${target}` : `inline task "${exportName || '(anonymous)'}"`;
-  return { kind, target, exportName, taskType, key: taskKey(kind, target, exportName), label };
+  return { kind, target, exportName, taskType, key: taskKey(kind, target, exportName), label: taskLabel(kind, target, exportName) };
 }
 
 /** An unstarted async call whose result is `T`. Make one with `defineTasks`, `task` or `inlineTask`. */
