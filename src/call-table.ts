@@ -14,6 +14,7 @@
  * ~150 bytes per task that way at 10k tasks in flight).
  */
 import type { Call } from './future.js';
+import { callIdAfter } from './protocol.js';
 
 export class CallTable<T extends { readonly id: number } = Call> {
   private slots: (T | undefined)[] = new Array<T | undefined>(256).fill(undefined);
@@ -51,9 +52,9 @@ export class CallTable<T extends { readonly id: number } = Call> {
     return other;
   }
 
-  /** Removes and returns every call, oldest first. */
+  /** Removes and returns every call, oldest first (ids compared as serial numbers: they wrap). */
   takeAll(): T[] {
-    return this.collect().sort((a, b) => a.id - b.id);
+    return this.collect().sort((a, b) => (callIdAfter(a.id, b.id) ? 1 : callIdAfter(b.id, a.id) ? -1 : 0));
   }
 
   /** Every call, in no particular order; the table keeps them. */

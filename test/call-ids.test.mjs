@@ -38,6 +38,16 @@ const script = `
   await Promise.all(tagged);
   out.edgeStarts = await edge.submitTask(tasks.takeStarts());
   await edge.stop();
+
+  // A loop that dies with calls pending on both sides of the wrap fails them oldest first.
+  globalThis[Symbol.for('sideloop.test.firstCallId')] = 2 ** 32 - 2;
+  const doomed = new LoopManager().start();
+  await doomed.submitTask(tasks.echo('warm'));
+  out.failOrder = [];
+  const failing = [0, 1, 2, 3].map((i) => doomed.submitTask(tasks.sleep(60000, i)).catch(() => out.failOrder.push(i)));
+  await new Promise((r) => setTimeout(r, 50));
+  doomed.submitTask(tasks.exitNow(3)).catch(() => {});
+  await Promise.all(failing);
   console.log(JSON.stringify(out));
 `;
 
@@ -54,4 +64,5 @@ test('call ids wrap at 2^32 without losing or mixing up a call', { timeout: 3000
   assert.deepEqual(r.aborted, ['after-wrap:CancelledError']);
   assert.deepEqual(r.awaited, upTo(10).map((i) => i + 1));
   assert.deepEqual(r.edgeStarts, upTo(20), 'the loop started calls out of order at the wrap');
+  assert.deepEqual(r.failOrder, upTo(4), 'calls of a dead loop failed out of order at the wrap');
 });
