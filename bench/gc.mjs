@@ -16,10 +16,9 @@ if (process.argv[2] === '--child') {
   const { LoopManager, defineTasks } = await import('../dist/index.js');
   const tasks = defineTasks(new URL('./tasks.mjs', import.meta.url));
   const mgr = new LoopManager().start();
-  const n = Number(process.argv[3]);
-  for (let b = 0; b < Number(process.argv[4]); b++) {
-    const all = new Array(n);
-    for (let i = 0; i < n; i++) all[i] = mgr.submitTask(tasks.inc(i));
+  for (let b = 0; b < bursts; b++) {
+    const all = new Array(inFlight);
+    for (let i = 0; i < inFlight; i++) all[i] = mgr.submitTask(tasks.inc(i));
     await Promise.all(all);
   }
   await mgr.stop();

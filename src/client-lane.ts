@@ -116,10 +116,7 @@ export class ClientLane implements CallHost {
     const views = laneViews(memory);
     this.words = views.words;
     // When a long burst fills the request ring, the loop's answers wait too: take them meanwhile.
-    const onQueued = (): void => {
-      if (this.results.hasData()) this.drain();
-    };
-    this.sender = new RequestSender(views.words, views.requests, views.header, side, link.control, onQueued);
+    this.sender = new RequestSender(views.words, views.requests, views.header, side, link.control, () => this.takeAnswers());
     this.results = new RingReader(views.words, L_RES_HEAD, L_RES_TAIL, views.results);
     this.reader = new ByteReader(views.results);
     this.answers = new BoxReader(views.words, L_RES_BOX, RES_BOX_OFFSET, Atomics.load(views.words, L_ANSWERS_READ));
@@ -159,8 +156,13 @@ export class ClientLane implements CallHost {
     // A long burst of submits takes the answers that came meanwhile now and then: a settled
     // call lets go of its resolvers and its record, so what a burst keeps alive (and every
     // young-generation GC copies) shrinks to the futures themselves.
-    if ((call.id & DRAIN_EVERY) === 0 && this.results.hasData()) this.drain();
+    if ((call.id & DRAIN_EVERY) === 0) this.takeAnswers();
     return call;
+  }
+
+  /** Settles what the result ring holds, if anything: for a thread still busy submitting. */
+  private takeAnswers(): void {
+    if (this.results.hasData()) this.drain();
   }
 
   private sendSubmit(call: Call, fnId: number, task: Task, taskType: string | null, opts: SubmitOptions): void {
