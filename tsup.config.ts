@@ -14,7 +14,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    entry: { 'loop-thread': 'src/loop-thread.ts' },
+    entry: { 'loop-thread': 'src/loop/loop-thread.ts' },
     format: ['esm'],
     target: 'node20',
     platform: 'node',

@@ -1,15 +1,15 @@
 export { LoopManager } from './loop-manager.js';
 export type { LoopHandle, LoopStateName } from './loop-manager.js';
 export type { LoopManagerOptions, StartOptions, StopOptions, SubmitTaskOptions } from './options.js';
-export type { LoopStats } from './control.js';
-export { getOrCreateLoopManager } from './resolve.js';
-export type { GetOrCreateOptions } from './resolve.js';
-export { DEFAULT_LOOP_ID } from './registry.js';
-export type { LoopId, ManagerInfo } from './registry.js';
+export type { LoopStats } from './registry/control.js';
+export { getOrCreateLoopManager } from './get-or-create.js';
+export type { GetOrCreateOptions } from './get-or-create.js';
+export { DEFAULT_LOOP_ID } from './registry/registry.js';
+export type { LoopId, ManagerInfo } from './registry/registry.js';
 export { TaskFuture, SyncFuture } from './future.js';
 export { Task, task, defineTasks, inlineTask } from './task.js';
 export type { DefineTasksOptions, TaskMakers } from './task.js';
-export { currentSignal } from './task-context.js';
+export { currentSignal } from './loop/task-context.js';
 export {
   SideloopError,
   ManagerNotFound,

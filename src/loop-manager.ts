@@ -3,11 +3,11 @@
  * thread, watches it for death, and submits tasks through this thread's lane.
  */
 import { MessageChannel, type MessagePort, threadId, Worker } from 'node:worker_threads';
-import { ClientLane } from './client-lane.js';
-import type { LoopControl, LoopStats } from './control.js';
-import { connectLane } from './remote-lane.js';
+import { ClientLane } from './client/client-lane.js';
+import type { LoopControl, LoopStats } from './registry/control.js';
+import { connectLane } from './client/remote-lane.js';
 import { debug } from './debug.js';
-import { newWorkerWithParentFlags } from './exec-argv.js';
+import { newWorkerWithParentFlags } from './client/exec-argv.js';
 import {
   LoopAlreadyRunningError,
   LoopNotRunningError,
@@ -15,7 +15,7 @@ import {
   UnknownAsyncTaskError,
 } from './errors.js';
 import { Call, SyncFuture, TaskFuture } from './future.js';
-import { createLaneMemory, peerAlive, PortSideChannel } from './lane.js';
+import { createLaneMemory, peerAlive, PortSideChannel } from './channel/lane.js';
 import {
   checkBoolean,
   checkId,
@@ -27,8 +27,8 @@ import {
   type StopOptions,
   type SubmitTaskOptions,
 } from './options.js';
-import { LoopState, StopMode, type LoopBootData } from './protocol.js';
-import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry.js';
+import { LoopState, StopMode, type LoopBootData } from './channel/protocol.js';
+import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry/registry.js';
 import { checkTaskType, describe, Task } from './task.js';
 import { CancelledError } from './errors.js';
 

@@ -109,7 +109,7 @@ export const enum StopMode {
 // Submitter, on every submit; polled by the loop. A lone request travels in this line too.
 export const L_REQ_TAIL = 0; // request ring: producer position, bytes
 export const L_REQ_SIDE = 1; // requests posted on the side channel
-export const L_REQ_BOX = 2; // request box (mailbox.ts): sequence number of the record at REQ_BOX_OFFSET
+export const L_REQ_BOX = 2; // request box (box.ts): sequence number of the record at REQ_BOX_OFFSET
 export const L_ANSWERS_READ = 3; // answers the submitter has taken from the answer box, sent with each boxed request
 export const REQ_BOX_OFFSET = 16; // request box record, bytes 16..56
 // Submitter, on every drain; read by the loop only when its ring runs short.

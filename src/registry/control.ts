@@ -27,8 +27,8 @@ import {
   SLOT_CRASH_BYTES,
   SLOT_META,
   StopMode,
-} from './protocol.js';
-import { fromErrorData, toErrorData } from './error-codec.js';
+} from '../channel/protocol.js';
+import { fromErrorData, toErrorData } from '../channel/error-codec.js';
 
 /**
  * The control block of one loop run: a view over a registry slot (protocol.ts)

@@ -2,8 +2,8 @@
  * Turns a task's description into a function, in the loop thread: modules are
  * imported once per loop, inline sources compiled once per loop.
  */
-import { TaskNotFoundError } from './errors.js';
-import { FnKind } from './protocol.js';
+import { TaskNotFoundError } from '../errors.js';
+import { FnKind } from '../channel/protocol.js';
 
 export type TaskFunction = (...args: unknown[]) => unknown;
 

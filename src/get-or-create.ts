@@ -3,10 +3,10 @@
  * lineage (this thread, then its parent, up to the main thread), or make one.
  */
 import { ManagerNotFound } from './errors.js';
-import { lineage } from './lineage.js';
+import { lineage } from './registry/lineage.js';
 import { LoopManager, managerForSlot } from './loop-manager.js';
 import { checkBoolean, checkId, checkKnown, checkOptions } from './options.js';
-import { DEFAULT_LOOP_ID, registry } from './registry.js';
+import { DEFAULT_LOOP_ID, registry } from './registry/registry.js';
 
 export interface GetOrCreateOptions {
   /** Which loop; default: the default loop. */

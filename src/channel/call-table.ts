@@ -13,7 +13,7 @@
  * every call its entries held, survived the next ones too (the loop copied
  * ~150 bytes per task that way at 10k tasks in flight).
  */
-import type { Call } from './future.js';
+import type { Call } from '../future.js';
 import { callIdAfter } from './protocol.js';
 
 export class CallTable<T extends { readonly id: number } = Call> {

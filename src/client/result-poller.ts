@@ -5,9 +5,9 @@
  * waitAsync wake-up costs tens of microseconds; once quiet it parks in
  * Atomics.waitAsync, costing nothing. One per lane.
  */
-import type { Call } from './future.js';
+import type { Call } from '../future.js';
 import { hold, release } from './keep-alive.js';
-import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from './protocol.js';
+import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
 
 /** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
 const ASYNC_SLICE_MS = 1000;

@@ -35,7 +35,7 @@ import {
   SLOT_STRING_BYTES,
   SLOT_TASK_TYPE,
   C_STATE,
-} from './protocol.js';
+} from '../channel/protocol.js';
 
 /** The id of the default loop: a registered symbol, so no string or number id can equal it. */
 export const DEFAULT_LOOP_ID: unique symbol = Symbol.for('sideloop.defaultLoop');

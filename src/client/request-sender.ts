@@ -5,11 +5,11 @@
  * channel, so order is kept that way); and, when the ring is full, in a local
  * queue that moves on as the loop makes room.
  */
-import type { ByteWriter } from './codec.js';
-import type { LoopControl } from './control.js';
-import { TaskSerializationError } from './errors.js';
-import type { SideChannel } from './lane.js';
-import { BoxWriter, fitsBox } from './mailbox.js';
+import type { ByteWriter } from '../channel/codec.js';
+import type { LoopControl } from '../registry/control.js';
+import { TaskSerializationError } from '../errors.js';
+import type { SideChannel } from '../channel/lane.js';
+import { BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
   L_REQ_BOX,
@@ -21,9 +21,9 @@ import {
   MAX_INLINE_RECORD,
   REQ_BOX_OFFSET,
   type SideRecord,
-} from './protocol.js';
-import { RecordQueue } from './record-queue.js';
-import { RingWriter } from './ring.js';
+} from '../channel/protocol.js';
+import { RecordQueue } from '../channel/record-queue.js';
+import { RingWriter } from '../channel/ring.js';
 import type { MessagePort } from 'node:worker_threads';
 
 export class RequestSender {

@@ -4,13 +4,13 @@
  * thread's calls. Blocking waits spin briefly, then park in Atomics.wait;
  * awaited calls are looked after by a ResultPoller.
  */
-import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
-import type { LoopControl } from './control.js';
-import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from './errors.js';
-import { fromErrorData, type ErrorData } from './error-codec.js';
-import { CallTable } from './call-table.js';
-import { Call, type CallHost } from './future.js';
-import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
+import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import type { LoopControl } from '../registry/control.js';
+import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from '../errors.js';
+import { fromErrorData, type ErrorData } from '../channel/error-codec.js';
+import { CallTable } from '../channel/call-table.js';
+import { Call, type CallHost } from '../future.js';
+import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
 import {
   CancelReason,
   FnKind,
@@ -34,14 +34,14 @@ import {
   C_SUBMITTED,
   nextCallId,
   type SideRecord,
-} from './protocol.js';
-import { BoxReader } from './mailbox.js';
+} from '../channel/protocol.js';
+import { BoxReader } from '../channel/box.js';
 import { RequestSender } from './request-sender.js';
 import { ResultPoller } from './result-poller.js';
-import { RingReader } from './ring.js';
-import type { Task } from './task.js';
+import { RingReader } from '../channel/ring.js';
+import type { Task } from '../task.js';
 import type { MessagePort } from 'node:worker_threads';
-import { hostedLoopKey } from './task-context.js';
+import { hostedLoopKey } from '../loop/task-context.js';
 
 /**
  * How long a blocked caller spins before it parks. By the clock, not by a

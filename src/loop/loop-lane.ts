@@ -2,12 +2,12 @@
  * The loop's end of a lane: reads requests in order (ring, then side
  * channel) and writes results (ring, or side channel when the ring is full).
  */
-import { CallTable } from './call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from './codec.js';
-import { toErrorData } from './error-codec.js';
-import { TaskSerializationError } from './errors.js';
-import { laneViews, structurallyCloneable, type SideChannel } from './lane.js';
-import { BoxReader, BoxWriter, fitsBox } from './mailbox.js';
+import { CallTable } from '../channel/call-table.js';
+import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { toErrorData } from '../channel/error-codec.js';
+import { TaskSerializationError } from '../errors.js';
+import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { BoxReader, BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
   L_REQ_BOX,
@@ -31,9 +31,9 @@ import {
   Res,
   callIdAfter,
   type SideRecord,
-} from './protocol.js';
-import { RecordQueue } from './record-queue.js';
-import { RingReader, RingWriter } from './ring.js';
+} from '../channel/protocol.js';
+import { RecordQueue } from '../channel/record-queue.js';
+import { RingReader, RingWriter } from '../channel/ring.js';
 
 /** What the lane knows of a running task: the loop runtime's job. */
 export interface RunningTask {

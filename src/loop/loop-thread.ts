@@ -6,11 +6,11 @@
  * rings the doorbell.
  */
 import { BroadcastChannel, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
-import type { ByteReader } from './codec.js';
-import { Registry } from './registry.js';
-import { lineage } from './lineage.js';
-import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from './errors.js';
-import { BroadcastSideChannel, PortSideChannel } from './lane.js';
+import type { ByteReader } from '../channel/codec.js';
+import { Registry } from '../registry/registry.js';
+import { lineage } from '../registry/lineage.js';
+import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
+import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { LoopLane } from './loop-lane.js';
 import {
   C_CANCELLED,
@@ -32,12 +32,12 @@ import {
   type LaneAnnouncement,
   type LaneBootData,
   type LoopBootData,
-} from './protocol.js';
+} from '../channel/protocol.js';
 import { installLoopThreadContext } from './task-context.js';
 import { inheritLoaders } from './loaders.js';
-import { debug } from './debug.js';
+import { debug } from '../debug.js';
 import { resolveTask, type TaskFunction } from './task-resolver.js';
-import { taskLabel } from './task.js';
+import { taskLabel } from '../task.js';
 
 /**
  * After activity the loop first spins in the microtask queue (a submitter's

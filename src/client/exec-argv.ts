@@ -3,7 +3,7 @@
  * conditions apply to task modules too, minus two kinds a Worker cannot take.
  */
 import type { Worker } from 'node:worker_threads';
-import { debug } from './debug.js';
+import { debug } from '../debug.js';
 
 /** Flags that describe the parent's entry point, not its runtime: a worker handed them fails to load its own file. */
 const ENTRY_FLAGS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print']);

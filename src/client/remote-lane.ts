@@ -7,11 +7,11 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
-import type { LoopControl } from './control.js';
-import { debug } from './debug.js';
-import { LoopNotRunningError } from './errors.js';
-import { createLaneMemory, laneViews, BroadcastSideChannel } from './lane.js';
-import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from './protocol.js';
+import type { LoopControl } from '../registry/control.js';
+import { debug } from '../debug.js';
+import { LoopNotRunningError } from '../errors.js';
+import { createLaneMemory, laneViews, BroadcastSideChannel } from '../channel/lane.js';
+import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from '../channel/protocol.js';
 
 /** How long a submitter waits for a starting loop to boot before giving up. */
 const BOOT_WAIT_MS = 30_000;

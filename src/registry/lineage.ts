@@ -5,7 +5,7 @@
  * the result for the workers it spawns later: no globals are patched.
  */
 import { getEnvironmentData, setEnvironmentData, threadId } from 'node:worker_threads';
-import { LINEAGE_ENV_KEY } from './protocol.js';
+import { LINEAGE_ENV_KEY } from '../channel/protocol.js';
 
 interface LineageRecord {
   readonly threadId: number;

@@ -8,7 +8,7 @@
  * fixed table, so a hostile payload cannot touch any prototype.
  */
 import v8 from 'node:v8';
-import { sideloopErrorClasses } from './errors.js';
+import { sideloopErrorClasses } from '../errors.js';
 
 type ErrorCtor = new (message?: string) => Error;
 

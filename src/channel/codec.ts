@@ -6,7 +6,7 @@
  * semantics: shared references, cycles, Maps, typed arrays, Dates, and so on.
  */
 import v8 from 'node:v8';
-import { TaskSerializationError } from './errors.js';
+import { TaskSerializationError } from '../errors.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
