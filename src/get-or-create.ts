@@ -4,18 +4,10 @@
  */
 import { ManagerNotFound } from './errors.js';
 import { lineage } from './registry/lineage.js';
-import { LoopManager, managerForSlot } from './loop-manager.js';
-import { checkBoolean, checkId, checkKnown, checkOptions } from './options.js';
+import { LoopManager } from './loop-manager.js';
+import { managerForSlot } from './registry/handles.js';
+import { checkGetOrCreateOptions, type GetOrCreateOptions } from './options.js';
 import { DEFAULT_LOOP_ID, registry } from './registry/registry.js';
-
-export interface GetOrCreateOptions {
-  /** Which loop; default: the default loop. */
-  id?: string | number;
-  /** Skip resolution: create a fresh manager for this thread, replacing this thread's entry for the id. */
-  forceCreate?: boolean;
-  /** Resolve only: throw ManagerNotFound instead of creating. */
-  strictlyGet?: boolean;
-}
 
 /**
  * The manager for `id` of this thread or its nearest ancestor that has one (a
@@ -23,13 +15,8 @@ export interface GetOrCreateOptions {
  * registered by this thread.
  */
 export function getOrCreateLoopManager(opts?: GetOrCreateOptions): LoopManager {
-  const o = checkOptions(opts, 'getOrCreateLoopManager()');
-  checkKnown(o, ['id', 'forceCreate', 'strictlyGet'], 'getOrCreateLoopManager()');
-  checkId(o.id);
-  checkBoolean(o.forceCreate, 'forceCreate');
-  checkBoolean(o.strictlyGet, 'strictlyGet');
-  if (o.forceCreate && o.strictlyGet) throw new TypeError('The "forceCreate" and "strictlyGet" options cannot both be true');
-  const userId = o.id as string | number | undefined;
+  const o = checkGetOrCreateOptions(opts);
+  const userId = o.id;
   if (!o.forceCreate) {
     const found = resolve(userId ?? DEFAULT_LOOP_ID);
     if (found) return found;

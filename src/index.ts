@@ -1,9 +1,8 @@
 export { LoopManager } from './loop-manager.js';
 export type { LoopHandle, LoopStateName } from './loop-manager.js';
-export type { LoopManagerOptions, StartOptions, StopOptions, SubmitTaskOptions } from './options.js';
+export type { GetOrCreateOptions, LoopManagerOptions, StartOptions, StopOptions, SubmitTaskOptions } from './options.js';
 export type { LoopStats } from './registry/control.js';
 export { getOrCreateLoopManager } from './get-or-create.js';
-export type { GetOrCreateOptions } from './get-or-create.js';
 export { DEFAULT_LOOP_ID } from './registry/registry.js';
 export type { LoopId, ManagerInfo } from './registry/registry.js';
 export { TaskFuture, SyncFuture } from './future.js';

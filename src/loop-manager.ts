@@ -2,35 +2,29 @@
  * LoopManager: the owner's side of a loop. It starts and stops the loop
  * thread, watches it for death, and submits tasks through this thread's lane.
  */
-import { MessageChannel, type MessagePort, threadId, Worker } from 'node:worker_threads';
-import { ClientLane } from './client/client-lane.js';
-import type { LoopControl, LoopStats } from './registry/control.js';
+import { threadId } from 'node:worker_threads';
+import { Call } from './client/call.js';
+import type { ClientLane } from './client/client-lane.js';
+import { LoopRun, type WorkerOptions } from './client/loop-run.js';
 import { connectLane } from './client/remote-lane.js';
+import { LoopState } from './channel/protocol.js';
 import { debug } from './debug.js';
-import { newWorkerWithParentFlags } from './client/exec-argv.js';
+import { CancelledError, LoopAlreadyRunningError, LoopNotRunningError, NotOwnerError, UnknownAsyncTaskError } from './errors.js';
+import { SyncFuture, TaskFuture } from './future.js';
 import {
-  LoopAlreadyRunningError,
-  LoopNotRunningError,
-  NotOwnerError,
-  UnknownAsyncTaskError,
-} from './errors.js';
-import { Call, SyncFuture, TaskFuture } from './future.js';
-import { createLaneMemory, peerAlive, PortSideChannel } from './channel/lane.js';
-import {
-  checkBoolean,
-  checkId,
-  checkKnown,
-  checkOptions,
-  checkTimeout,
+  checkManagerOptions,
+  checkStartOptions,
+  checkStopOptions,
+  checkSubmitOptions,
   type LoopManagerOptions,
   type StartOptions,
   type StopOptions,
   type SubmitTaskOptions,
 } from './options.js';
-import { LoopState, StopMode, type LoopBootData } from './channel/protocol.js';
+import type { LoopControl, LoopStats } from './registry/control.js';
+import { forgetSlot, managerForSlot, rememberOwner } from './registry/handles.js';
 import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry/registry.js';
-import { checkTaskType, describe, Task } from './task.js';
-import { CancelledError } from './errors.js';
+import type { Task } from './task.js';
 
 export type LoopStateName = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
 
@@ -43,21 +37,6 @@ export interface LoopHandle {
   unref(): void;
 }
 
-/** The owner's side of one loop run: its thread and what watches it. */
-interface Run {
-  readonly gen: number;
-  readonly key: string;
-  readonly control: LoopControl;
-  readonly worker: Worker;
-  readonly lane: ClientLane;
-  readonly lifePort: MessagePort;
-  readonly exited: Promise<number>;
-  lastError?: unknown;
-}
-
-const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env'] as const;
-const SUBMIT_OPTIONS = ['returnSyncFuture', 'taskType', 'signal', 'timeoutMs', 'transfer'] as const;
-const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
 
 /** What a thread sees of the run currently in a manager's slot. */
 interface RunView {
@@ -67,19 +46,6 @@ interface RunView {
   lane?: ClientLane;
 }
 
-/** This thread's objects for registry slots: owners and handles. */
-const objects = new Map<number, LoopManager>();
-
-/** The manager object for a slot: the owner if this thread made it, else a handle. */
-export function managerForSlot(slot: number): LoopManager {
-  let manager = objects.get(slot);
-  if (!manager || manager.slotGone()) {
-    manager = LoopManager.handle(registry(), slot);
-    objects.set(slot, manager);
-  }
-  return manager;
-}
-
 export class LoopManager implements AsyncDisposable {
   readonly id!: LoopId;
   readonly name!: string;
@@ -87,29 +53,20 @@ export class LoopManager implements AsyncDisposable {
   private registry!: Registry;
   private slot!: number;
   /** Owner only: how to spawn the loop thread, and the current run. */
-  private workerOptions?: Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
-  private run: Run | undefined;
+  private workerOptions?: WorkerOptions;
+  private run: LoopRun | undefined;
   private cachedView: RunView | undefined;
   private released = false;
 
   /** Creates a manager owned by this thread and registers it for its id (replacing this thread's entry). */
   constructor(opts?: LoopManagerOptions) {
-    const o = checkOptions(opts, 'new LoopManager()');
-    checkKnown(o, MANAGER_OPTIONS, 'new LoopManager()');
-    checkId(o.id);
-    if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`The "name" option must be a string, got ${describe(o.name)}`);
-    if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
-      throw new TypeError('The "execArgv" option must be an array of strings');
-    }
-    if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
-      throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
-    }
-    const id = (o.id as string | number | undefined) ?? DEFAULT_LOOP_ID;
-    const name = (o.name as string | undefined) ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
+    const o = checkManagerOptions(opts);
+    const id = o.id ?? DEFAULT_LOOP_ID;
+    const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
     this.init(reg, reg.create(id, name), id, name, threadId);
     this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
-    objects.set(this.slot, this);
+    rememberOwner(this.slot, this);
     debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }
 
@@ -128,11 +85,6 @@ export class LoopManager implements AsyncDisposable {
   /** @internal Whether this object's slot has been released (or reused by another manager). */
   slotGone(): boolean {
     return this.released || !this.registry.isUsed(this.slot) || this.registry.owner(this.slot) !== this.ownerThreadId;
-  }
-
-  /** @internal The registry slot. */
-  get registrySlot(): number {
-    return this.slot;
   }
 
   /** What this thread sees of the current run; refreshed when the slot starts a new one. */
@@ -192,87 +144,15 @@ export class LoopManager implements AsyncDisposable {
   /** Spawns the loop thread. Tasks may be submitted at once: they wait for the thread to boot. */
   start(opts?: StartOptions): this {
     this.assertOwner('start');
-    const o = checkOptions(opts, 'start()');
-    checkKnown(o, ['taskType'], 'start()');
-    if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
+    const o = checkStartOptions(opts);
     if (this.run && !this.run.control.ended) {
       throw new LoopAlreadyRunningError(`Loop "${this.name}" is already ${this.state}${this.state === 'stopping' ? '; await stop() first' : ''}`);
     }
-    const taskType = (o.taskType as string | undefined) ?? null;
-    this.run = this.spawn(taskType);
+    const taskType = o.taskType ?? null;
+    this.run = new LoopRun(this.registry, this.slot, this.name, taskType, this.workerOptions!);
+    this.cachedView = undefined;
     debug('started loop %s (key %s, type %s)', this.name, this.run.key, taskType);
     return this;
-  }
-
-  private spawn(taskType: string | null): Run {
-    const reg = this.registry;
-    const gen = reg.beginRun(this.slot, taskType);
-    const key = `${process.pid}.${this.slot}.${gen}`;
-    const control = reg.control(this.slot, gen);
-    control.startedAt = performance.timeOrigin + performance.now();
-    const memory = createLaneMemory();
-    const side = new MessageChannel();
-    const life = new MessageChannel();
-    const boot: LoopBootData & { lifePort: MessagePort } = {
-      registry: reg.memory,
-      slot: this.slot,
-      gen,
-      loopKey: key,
-      name: this.name,
-      taskType,
-      ownerLane: { memory, laneId: 0, port: side.port2 },
-      lifePort: life.port2,
-    };
-    const options = this.workerOptions ?? {};
-    const create = (execArgv: string[]): Worker =>
-      new Worker(loopThreadUrl, {
-        workerData: boot,
-        transferList: [side.port2, life.port2],
-        ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv,
-        ...(options.env && { env: options.env }),
-      });
-    const worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
-    worker.unref();
-    life.port1.unref();
-    const link = { loopKey: key, control, name: this.name, probe: () => this.probe(run) };
-    let onExit!: (code: number) => void;
-    const run: Run = {
-      gen,
-      key,
-      control,
-      worker,
-      lane: new ClientLane(link, memory, new PortSideChannel(side.port1)),
-      lifePort: life.port1,
-      exited: new Promise<number>((resolve) => (onExit = resolve)),
-    };
-    worker.on('error', (err) => {
-      run.lastError = err;
-    });
-    worker.on('exit', (code) => {
-      this.ended(run, code);
-      onExit(code);
-    });
-    this.cachedView = undefined;
-    return run;
-  }
-
-  /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
-  private probe(run: Run): void {
-    if (!run.control.ended && !peerAlive(run.lifePort)) {
-      run.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
-      run.lane.onLoopEnded();
-    }
-  }
-
-  private ended(run: Run, code: number): void {
-    if (run.control.state !== LoopState.Stopped) {
-      const cause = run.lastError ?? new Error(`The loop thread exited with code ${code}`);
-      if (run.control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
-    }
-    run.lane.onLoopEnded();
-    run.lane.close();
-    run.lifePort.close();
   }
 
   /**
@@ -281,27 +161,10 @@ export class LoopManager implements AsyncDisposable {
    */
   async stop(opts?: StopOptions): Promise<void> {
     this.assertOwner('stop');
-    const o = checkOptions(opts, 'stop()');
-    checkKnown(o, ['cancelPending', 'timeoutMs'], 'stop()');
-    checkBoolean(o.cancelPending, 'cancelPending');
-    if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
+    const o = checkStopOptions(opts);
     const run = this.run;
     if (!run || this.released) return;
-    if (!run.control.ended) run.control.requestStop(o.cancelPending ? StopMode.CancelPending : StopMode.Graceful);
-    run.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
-    let timer: NodeJS.Timeout | undefined;
-    if (o.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        debug('loop %s did not stop within %d ms: terminating', this.name, o.timeoutMs);
-        run.control.setState(LoopState.Stopped);
-        void run.worker.terminate();
-      }, o.timeoutMs as number);
-    }
-    try {
-      await run.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await run.stop(o.cancelPending === true, o.timeoutMs);
   }
 
   /** Submits a task; see SubmitTaskOptions. Throws at once for a stopped loop, a wrong type, or uncloneable arguments. */
@@ -309,14 +172,7 @@ export class LoopManager implements AsyncDisposable {
   submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions & { returnSyncFuture?: false }): TaskFuture<T>;
   submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions): TaskFuture<T> | SyncFuture<T>;
   submitTask<T>(task: Task<T>, opts?: SubmitTaskOptions): TaskFuture<T> | SyncFuture<T> {
-    const o = checkOptions(opts, 'submitTask()') as SubmitTaskOptions;
-    checkKnown(o as Record<string, unknown>, SUBMIT_OPTIONS, 'submitTask()');
-    checkTask(task);
-    checkBoolean(o.returnSyncFuture, 'returnSyncFuture');
-    if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
-    if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`The "signal" option must be an AbortSignal, got ${describe(o.signal)}`);
-    if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw new TypeError(`The "transfer" option must be an array, got ${describe(o.transfer)}`);
+    const o = checkSubmitOptions(task, opts);
     const view = this.runView();
     if (this.released || !view.control.accepting) {
       throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}`);
@@ -380,7 +236,7 @@ export class LoopManager implements AsyncDisposable {
     if (this.released) return;
     this.released = true;
     this.registry.release(this.slot);
-    objects.delete(this.slot);
+    forgetSlot(this.slot);
   }
 
   /** Every live manager in the process, in every thread (handles for other threads' managers). */
@@ -401,19 +257,4 @@ export class LoopManager implements AsyncDisposable {
     }
     return out;
   }
-}
-
-/** When this thread ends, its managers go too: their loops die with it, and their entries are removed. */
-process.once('exit', () => {
-  const reg = registry();
-  for (const slot of reg.usedSlots(threadId)) {
-    const control = reg.control(slot, reg.gen(slot));
-    control.markCrashed(null, new Error(`The loop's owner thread (${threadId}) exited`));
-    reg.release(slot);
-  }
-});
-
-function checkTask(task: unknown): asserts task is Task {
-  if (task instanceof Task) return;
-  throw new TypeError(`submitTask() needs a Task (from defineTasks, task or inlineTask), got ${describe(task)}`);
 }

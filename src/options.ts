@@ -4,7 +4,7 @@
  * RangeError for a bad value.
  */
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
-import { describe } from './task.js';
+import { checkTaskType, describe, Task } from './task.js';
 
 export interface LoopManagerOptions {
   /** Registry key; managers of one thread with the same id replace each other. Default: the default loop. */
@@ -43,10 +43,88 @@ export interface SubmitTaskOptions {
   transfer?: readonly (ArrayBuffer | MessagePort)[];
 }
 
+export interface GetOrCreateOptions {
+  /** Which loop; default: the default loop. */
+  id?: string | number;
+  /** Skip resolution: create a fresh manager for this thread, replacing this thread's entry for the id. */
+  forceCreate?: boolean;
+  /** Resolve only: throw ManagerNotFound instead of creating. */
+  strictlyGet?: boolean;
+}
+
+// ---- each entry point's options, checked in one place ----
+
+const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env'] as const;
+const START_OPTIONS = ['taskType'] as const;
+const STOP_OPTIONS = ['cancelPending', 'timeoutMs'] as const;
+const SUBMIT_OPTIONS = ['returnSyncFuture', 'taskType', 'signal', 'timeoutMs', 'transfer'] as const;
+const GET_OR_CREATE_OPTIONS = ['id', 'forceCreate', 'strictlyGet'] as const;
+
+export function checkManagerOptions(opts: unknown): LoopManagerOptions {
+  const o = checkOptions(opts, 'new LoopManager()');
+  checkKnown(o, MANAGER_OPTIONS, 'new LoopManager()');
+  checkId(o.id);
+  if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`The "name" option must be a string, got ${describe(o.name)}`);
+  if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
+    throw new TypeError('The "execArgv" option must be an array of strings');
+  }
+  if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
+    throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
+  }
+  return o as LoopManagerOptions;
+}
+
+export function checkStartOptions(opts: unknown): StartOptions {
+  const o = checkOptions(opts, 'start()');
+  checkKnown(o, START_OPTIONS, 'start()');
+  if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
+  return o as StartOptions;
+}
+
+export function checkStopOptions(opts: unknown): StopOptions {
+  const o = checkOptions(opts, 'stop()');
+  checkKnown(o, STOP_OPTIONS, 'stop()');
+  checkBoolean(o.cancelPending, 'cancelPending');
+  if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
+  return o as StopOptions;
+}
+
+/** On every submit: returns the caller's own object (or one shared empty one), never a copy. */
+export function checkSubmitOptions(task: unknown, opts: unknown): SubmitTaskOptions {
+  const o = checkOptions(opts, 'submitTask()') as SubmitTaskOptions;
+  checkKnown(o as Record<string, unknown>, SUBMIT_OPTIONS, 'submitTask()');
+  if (!(task instanceof Task)) {
+    throw new TypeError(`submitTask() needs a Task (from defineTasks, task or inlineTask), got ${describe(task)}`);
+  }
+  checkBoolean(o.returnSyncFuture, 'returnSyncFuture');
+  if (o.taskType !== undefined) checkTaskType(o.taskType, 'taskType');
+  if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs, 'timeoutMs');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`The "signal" option must be an AbortSignal, got ${describe(o.signal)}`);
+  if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw new TypeError(`The "transfer" option must be an array, got ${describe(o.transfer)}`);
+  return o;
+}
+
+export function checkGetOrCreateOptions(opts: unknown): GetOrCreateOptions {
+  const o = checkOptions(opts, 'getOrCreateLoopManager()');
+  checkKnown(o, GET_OR_CREATE_OPTIONS, 'getOrCreateLoopManager()');
+  checkId(o.id);
+  checkBoolean(o.forceCreate, 'forceCreate');
+  checkBoolean(o.strictlyGet, 'strictlyGet');
+  if (o.forceCreate && o.strictlyGet) throw new TypeError('The "forceCreate" and "strictlyGet" options cannot both be true');
+  return o as GetOrCreateOptions;
+}
+
+/** SyncFuture.result()'s only argument. */
+export function checkResultTimeout(timeoutMs: unknown): void {
+  if (timeoutMs !== undefined) checkTimeout(timeoutMs, 'timeoutMs');
+}
+
+// ---- the checks they share ----
+
 /** What an omitted options argument reads as: one frozen object, not one per call. */
 const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
 
-export function checkOptions(value: unknown, where: string): Record<string, unknown> {
+function checkOptions(value: unknown, where: string): Record<string, unknown> {
   if (value === undefined) return NO_OPTIONS;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`The options of ${where} must be an object, got ${describe(value)}`);
@@ -54,18 +132,18 @@ export function checkOptions(value: unknown, where: string): Record<string, unkn
   return value as Record<string, unknown>;
 }
 
-export function checkTimeout(value: unknown, option: string): asserts value is number {
+function checkTimeout(value: unknown, option: string): asserts value is number {
   if (typeof value !== 'number') throw new TypeError(`The "${option}" option must be a number of milliseconds, got ${describe(value)}`);
   if (!(value >= 0)) throw new RangeError(`The "${option}" option must be >= 0, got ${value}`);
 }
 
-export function checkBoolean(value: unknown, option: string): asserts value is boolean | undefined {
+function checkBoolean(value: unknown, option: string): asserts value is boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new TypeError(`The "${option}" option must be a boolean, got ${describe(value)}`);
   }
 }
 
-export function checkId(value: unknown, option = 'id'): asserts value is string | number | undefined {
+function checkId(value: unknown, option = 'id'): asserts value is string | number | undefined {
   if (value === undefined) return;
   if (typeof value === 'string') {
     if (value.length === 0) throw new RangeError(`The "${option}" option must not be an empty string`);
@@ -79,7 +157,7 @@ export function checkId(value: unknown, option = 'id'): asserts value is string 
 }
 
 /** Rejects option names the function does not know, which usually are typos. */
-export function checkKnown(opts: Record<string, unknown>, known: readonly string[], where: string): void {
+function checkKnown(opts: Record<string, unknown>, known: readonly string[], where: string): void {
   // for-in sees inherited options too, as reading them does; and it allocates nothing.
   for (const key in opts) {
     if (!known.includes(key)) {

@@ -74,12 +74,6 @@ export class Task<T = unknown> {
   get code(): { readonly label: string } {
     return this.fn;
   }
-
-  /** A copy carrying `taskType`. */
-  withType(taskType: string | null): Task<T> {
-    if (taskType !== null) checkTaskType(taskType, 'taskType');
-    return new Task<T>({ ...this.fn, taskType }, this.args);
-  }
 }
 
 function taskKey(kind: TaskKind, target: string, exportName: string): string {

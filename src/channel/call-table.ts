@@ -13,10 +13,9 @@
  * every call its entries held, survived the next ones too (the loop copied
  * ~150 bytes per task that way at 10k tasks in flight).
  */
-import type { Call } from '../future.js';
 import { callIdAfter } from './protocol.js';
 
-export class CallTable<T extends { readonly id: number } = Call> {
+export class CallTable<T extends { readonly id: number } = { readonly id: number }> {
   private slots: (T | undefined)[] = new Array<T | undefined>(256).fill(undefined);
   private mask = 255;
   private inSlots = 0;

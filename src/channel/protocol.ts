@@ -34,7 +34,7 @@ export const C_LOOP_PARKED = 2; // 1 while the loop is (about to be) parked
 export const C_EXIT_CODE = 3;
 export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
-export const C_STATE_SEQ = 6; // bumped on every state change
+// Word 6 is free.
 export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
 // Written by submitters.
 export const C_SUBMITTED = 32;
@@ -57,7 +57,6 @@ export const LINEAGE_ENV_KEY = 'sideloop:lineage:v1';
 export const REGISTRY_SLOTS = 512;
 export const REGISTRY_HEADER_BYTES = 256;
 export const H_LOCK = 0; // spin lock for allocation and registration
-export const H_SEQ = 1; // bumped on every change
 export const SLOT_BYTES = 2048;
 // Slot layout, in bytes from the slot's start:
 export const SLOT_CONTROL = 0; // the control block, CONTROL_BYTES long
@@ -78,7 +77,7 @@ export const M_ID_LEN = 5;
 export const M_NAME_LEN = 6;
 export const M_TYPE_LEN = 7; // -1: no task type
 export const M_PREV_END = 8; // LoopState in which the previous run ended
-export const M_ID_NUMBER = 10; // Float64 index (from SLOT_META) for numeric ids: bytes 80..88
+export const M_ID_NUMBER = 10; // numeric ids: a Float64 at Float64 index M_ID_NUMBER >>> 1 from SLOT_META, bytes 40..48
 
 export const enum IdKind {
   Default = 0,
@@ -151,37 +150,7 @@ export function laneByteLength(ringBytes = RING_BYTES): number {
   return LANE_HEADER_BYTES + 2 * ringBytes;
 }
 
-// ---- requests (submitter -> loop) ----
-export const enum Req {
-  /** Declares a task function once per lane: fnId, kind, then module+export or source. */
-  DefineFn = 1,
-  /** callId, fnId, flags, [timeoutMs], [taskType], args. */
-  Submit = 2,
-  /** callId, reason. */
-  Cancel = 3,
-}
-
-export const enum FnKind {
-  Module = 1,
-  Inline = 2,
-}
-
-export const SUBMIT_HAS_TIMEOUT = 1;
-export const SUBMIT_HAS_TYPE = 2;
-export const SUBMIT_ARGS_ON_SIDE = 4;
-
-export const enum CancelReason {
-  Cancelled = 1,
-  TimedOut = 2,
-}
-
-// ---- results (loop -> submitter) ----
-export const enum Res {
-  Ok = 1,
-  Err = 2,
-  /** The value is the side-channel message's `value`, structured-cloned. */
-  OkOnSide = 3,
-}
+// The records themselves (requests and results) are written and read in records.ts.
 
 /** Data handed to a loop thread as workerData. */
 export interface LoopBootData {
@@ -214,15 +183,6 @@ export interface LaneAnnouncement {
 
 export function lanesChannelName(loopKey: string): string {
   return `sideloop:lanes:${loopKey}`;
-}
-
-/** A message on a side channel: one record, and for SUBMIT_ARGS_ON_SIDE, the arguments. */
-export interface SideRecord {
-  readonly record: Uint8Array;
-  /** Arguments sent with a transfer list, or that only postMessage can clone. */
-  readonly args?: unknown[];
-  /** A result that only postMessage can clone (Res.OkOnSide). */
-  readonly value?: unknown;
 }
 
 /**

@@ -4,20 +4,17 @@
  * thread's calls. Blocking waits spin briefly, then park in Atomics.wait;
  * awaited calls are looked after by a ResultPoller.
  */
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
-import type { LoopControl } from '../registry/control.js';
-import { DeadlockError, LoopCrashedError, CancelledError, TaskSerializationError, TimeoutError } from '../errors.js';
-import { fromErrorData, type ErrorData } from '../channel/error-codec.js';
+import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { Call, type CallHost } from '../future.js';
+import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { BoxReader } from '../channel/box.js';
 import {
-  CancelReason,
-  FnKind,
+  C_SUBMITTED,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
   L_RES_BOX,
-  RES_BOX_OFFSET,
   L_RES_HEAD,
   L_RES_SEQ,
   L_RES_SIDE,
@@ -25,39 +22,33 @@ import {
   L_WAITING,
   LoopState,
   MAX_INLINE_RECORD,
-  Req,
-  Res,
-  SUBMIT_ARGS_ON_SIDE,
-  SUBMIT_HAS_TIMEOUT,
-  SUBMIT_HAS_TYPE,
+  RES_BOX_OFFSET,
   WAIT_SYNC,
-  C_SUBMITTED,
   nextCallId,
-  type SideRecord,
 } from '../channel/protocol.js';
-import { BoxReader } from '../channel/box.js';
+import {
+  FnKind,
+  Res,
+  newResultHead,
+  readErr,
+  readOkValue,
+  readResultHead,
+  writeCancel,
+  writeDefineFn,
+  writeSubmitArgs,
+  writeSubmitHead,
+  type SideRecord,
+} from '../channel/records.js';
+import { RingReader } from '../channel/ring.js';
+import { BlockedWait } from '../channel/wait-policy.js';
+import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
+import { hostedLoopKey } from '../loop/task-context.js';
+import type { LoopControl } from '../registry/control.js';
+import type { Task } from '../task.js';
+import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
 import { ResultPoller } from './result-poller.js';
-import { RingReader } from '../channel/ring.js';
-import type { Task } from '../task.js';
-import type { MessagePort } from 'node:worker_threads';
-import { hostedLoopKey } from '../loop/task-context.js';
 
-/**
- * How long a blocked caller spins before it parks. By the clock, not by a
- * count of iterations: a faster engine (Node 24's JIT) ran the same count in
- * a fifth of the time, gave up early and paid for futex wake-ups instead.
- */
-const SPIN_MS = 0.05;
-/** Checks between two looks at the clock (one costs ~0.05 us). */
-const SPIN_CHECKS = 256;
-/**
- * A blocked caller parks in slices, so it notices a loop death nobody
- * announced: the first slice is short, and each quiet one doubles, so a long
- * wait wakes rarely yet a death is still seen within half a second.
- */
-const PARK_SLICE_MS = 50;
-const MAX_PARK_SLICE_MS = 400;
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
 const DRAIN_EVERY = 63;
 
@@ -80,14 +71,8 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
-/**
- * The first call id of a lane: 1, or what a test sets to start just short of
- * the wrap at 2^32 (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts).
- */
-function firstCallId(): number {
-  const start = (globalThis as { [key: symbol]: unknown })[Symbol.for('sideloop.test.firstCallId')];
-  return typeof start === 'number' ? start >>> 0 : 1;
-}
+/** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
+export const FIRST_CALL_ID = 1;
 
 export class ClientLane implements CallHost {
   private readonly words: Int32Array;
@@ -101,10 +86,13 @@ export class ClientLane implements CallHost {
   private boxCall: Call | undefined;
   /** The boxed call was settled here (cancelled): the box is free once the loop has taken it. */
   private boxAbandoned = false;
-  private readonly calls = new CallTable();
+  private readonly calls = new CallTable<Call>();
   private readonly fnIds = new Map<string, number>();
-  private nextCallId = firstCallId();
+  private nextCallId: number;
   private sideResultsTaken = 0;
+  /** The result being settled: one object for every record. */
+  private readonly head = newResultHead();
+  private readonly blocked = new BlockedWait();
   private readonly poller: ResultPoller;
   private ended = false;
 
@@ -112,7 +100,10 @@ export class ClientLane implements CallHost {
     readonly link: LoopLink,
     readonly memory: SharedArrayBuffer,
     private readonly side: SideChannel,
+    /** Only a test of the id wrap starts elsewhere. */
+    firstCallId = FIRST_CALL_ID,
   ) {
+    this.nextCallId = firstCallId >>> 0;
     const views = laneViews(memory);
     this.words = views.words;
     // When a long burst fills the request ring, the loop's answers wait too: take them meanwhile.
@@ -130,10 +121,6 @@ export class ClientLane implements CallHost {
       },
       probe: () => this.link.probe?.(),
     });
-  }
-
-  get pendingCount(): number {
-    return this.calls.size;
   }
 
   // ---- submitting ----
@@ -174,7 +161,7 @@ export class ClientLane implements CallHost {
     const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
     let encoded = true;
     try {
-      w.value(task.args, 'The arguments', task);
+      writeSubmitArgs(w, task.args, task);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
@@ -198,12 +185,7 @@ export class ClientLane implements CallHost {
   /** Writes a Submit record's header into the scratch buffer. */
   private header(call: Call, fnId: number, taskType: string | null, timeoutMs: number | undefined, argsOnSide: boolean): ByteWriter {
     const w = scratch.reset();
-    w.u8(Req.Submit);
-    w.u32(call.id);
-    w.u32(fnId);
-    w.u8((timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
-    if (timeoutMs !== undefined) w.f64(timeoutMs);
-    if (taskType !== null) w.str(taskType);
+    writeSubmitHead(w, call.id, fnId, taskType, timeoutMs, argsOnSide);
     return w;
   }
 
@@ -215,11 +197,7 @@ export class ClientLane implements CallHost {
   private define(task: Task): number {
     const fnId = this.fnIds.size + 1;
     const w = scratch.reset();
-    w.u8(Req.DefineFn);
-    w.u32(fnId);
-    w.u8(task.kind === 'module' ? FnKind.Module : FnKind.Inline);
-    w.str(task.target);
-    w.str(task.exportName);
+    writeDefineFn(w, fnId, task.kind === 'module' ? FnKind.Module : FnKind.Inline, task.target, task.exportName);
     this.sender.send(w);
     this.fnIds.set(task.key, fnId);
     return fnId;
@@ -234,9 +212,7 @@ export class ClientLane implements CallHost {
     }
     if (this.ended || this.link.control.ended) return;
     const w = scratch.reset();
-    w.u8(Req.Cancel);
-    w.u32(call.id);
-    w.u8(timedOut ? CancelReason.TimedOut : CancelReason.Cancelled);
+    writeCancel(w, call.id, timedOut);
     this.sender.send(w);
     this.link.control.ringIfParked();
   }
@@ -270,14 +246,14 @@ export class ClientLane implements CallHost {
   };
 
   private settleFrom(r: ByteReader, side?: SideRecord): void {
-    const op = r.u8();
-    const call = this.calls.take(r.u32());
+    const head = this.head;
+    readResultHead(r, head);
+    const call = this.calls.take(head.callId);
     if (call === undefined) return; // already settled here (cancelled, timed out)
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (op === Res.Ok) call.fulfill(r.value());
-      else if (op === Res.OkOnSide) call.fulfill(side?.value);
-      else if (op === Res.Err) call.fail(fromErrorData(r.value() as ErrorData));
+      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
@@ -322,15 +298,15 @@ export class ClientLane implements CallHost {
       );
     }
     let giveUpAt = -1;
-    let fastRounds = 0;
-    let slice = PARK_SLICE_MS;
+    const wait = this.blocked;
+    wait.reset();
     const words = this.words;
     for (;;) {
       this.drain();
       if (call.settled) return;
       // Fast path: results are on their way. The clock and the loop's state are read
       // only when a spin finds nothing, or now and then while other calls' results stream in.
-      if ((++fastRounds & 63) !== 0 && this.spin()) continue;
+      if (wait.spin(this.hasResultsNow)) continue;
       const now = performance.now();
       if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
       const deadline = call.deadline ?? Infinity;
@@ -347,15 +323,11 @@ export class ClientLane implements CallHost {
       Atomics.or(words, L_WAITING, WAIT_SYNC);
       const seq = Atomics.load(words, L_RES_SEQ);
       if (!this.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(slice, deadline - now, giveUpAt - now));
+        Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       this.link.probe?.();
-      // After a park that found nothing, park again without spinning, and longer: a long wait costs no CPU.
-      if (!this.hasResults()) {
-        fastRounds = 63;
-        slice = Math.min(slice * 2, MAX_PARK_SLICE_MS);
-      }
+      if (!this.hasResults()) wait.parkedIdle();
     }
   }
 
@@ -364,14 +336,8 @@ export class ClientLane implements CallHost {
     return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
   }
 
-  /** Spins until results are waiting; false when it gave up. Checks data, not the sequence word, so a result published just before the spin is not missed. */
-  private spin(): boolean {
-    const until = performance.now() + SPIN_MS;
-    do {
-      for (let i = 0; i < SPIN_CHECKS; i++) if (this.hasResults()) return true;
-    } while (performance.now() < until);
-    return false;
-  }
+  /** hasResults for the spin: checks data, not the sequence word, so a result published just before the spin is not missed. */
+  private readonly hasResultsNow = (): boolean => this.hasResults();
 
   // ---- awaiting ----
 

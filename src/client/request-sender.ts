@@ -20,8 +20,8 @@ import {
   L_REQ_TAIL,
   MAX_INLINE_RECORD,
   REQ_BOX_OFFSET,
-  type SideRecord,
 } from '../channel/protocol.js';
+import type { SideRecord } from '../channel/records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingWriter } from '../channel/ring.js';
 import type { MessagePort } from 'node:worker_threads';

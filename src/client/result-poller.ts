@@ -3,17 +3,12 @@
  * blocking: right after a submit or a result it polls (first in the microtask
  * queue, then once per event-loop turn, so I/O and timers run), as a
  * waitAsync wake-up costs tens of microseconds; once quiet it parks in
- * Atomics.waitAsync, costing nothing. One per lane.
+ * Atomics.waitAsync, costing nothing (wait-policy.ts says how long each). One per lane.
  */
-import type { Call } from '../future.js';
+import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
-
-/** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
-const ASYNC_SLICE_MS = 1000;
-/** How long it polls after activity: in the microtask queue, then per event-loop turn. */
-const ASYNC_HOT_MS = 0.02;
-const ASYNC_POLL_MS = 0.3;
+import { AWAIT_SLICE_MS, Step, awaitStep } from '../channel/wait-policy.js';
 
 // A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
 const settledPromise = Promise.resolve();
@@ -64,9 +59,9 @@ export class ResultPoller {
       this.submitted = false;
       this.activeAt = now;
     }
-    const quiet = now - this.activeAt;
-    if (quiet < ASYNC_HOT_MS) void settledPromise.then(this.onPoll);
-    else if (quiet < ASYNC_POLL_MS) setImmediate(this.onPoll);
+    const step = awaitStep(now - this.activeAt);
+    if (step === Step.Hot) void settledPromise.then(this.onPoll);
+    else if (step === Step.Poll) setImmediate(this.onPoll);
     else this.park();
   }
 
@@ -78,7 +73,7 @@ export class ResultPoller {
       setImmediate(this.onWake, 'ok');
       return;
     }
-    const waited = Atomics.waitAsync(words, L_RES_SEQ, seq, ASYNC_SLICE_MS);
+    const waited = Atomics.waitAsync(words, L_RES_SEQ, seq, AWAIT_SLICE_MS);
     if (waited.async) void waited.value.then(this.onWake);
     else setImmediate(this.onWake, waited.value);
   }

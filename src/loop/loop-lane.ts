@@ -15,7 +15,6 @@ import {
   L_RES_BOX,
   REQ_BOX_OFFSET,
   RES_BOX_OFFSET,
-  Req,
   L_REQ_HEAD,
   L_REQ_SIDE,
   L_REQ_SIDE_TAKEN,
@@ -28,10 +27,9 @@ import {
   L_RES_TAIL,
   L_WAITING,
   MAX_INLINE_RECORD,
-  Res,
   callIdAfter,
-  type SideRecord,
 } from '../channel/protocol.js';
+import { peekCallId, writeErr, writeOk, writeOkOnSide, type SideRecord } from '../channel/records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingReader, RingWriter } from '../channel/ring.js';
 
@@ -79,7 +77,6 @@ export class LoopLane {
   }
 
   constructor(
-    readonly id: number,
     memory: SharedArrayBuffer,
     private readonly side: SideChannel,
     /** Takes each request, in the order they were sent. */
@@ -145,16 +142,13 @@ export class LoopLane {
   /** A boxed request sent before the request in `r` goes first: call ids follow the order of submits. */
   private boxFirst(r: ByteReader): void {
     if (!this.box.hasData()) return;
-    const at = r.pos;
-    const op = r.u8();
-    const callId = r.u32();
-    r.pos = at;
-    if ((op === Req.Submit || op === Req.Cancel) && callIdAfter(callId, this.boxedCallId())) this.takeBox();
+    const callId = peekCallId(r);
+    if (callId >= 0 && callIdAfter(callId, this.boxedCallId())) this.takeBox();
   }
 
-  /** The call id of the boxed request (a Submit: its op byte, then the id). */
+  /** The call id of the boxed request (always a Submit). */
   private boxedCallId(): number {
-    return this.boxReader.at(this.box.offset + 1).u32();
+    return peekCallId(this.boxReader.at(this.box.offset));
   }
 
   private takeBox(): void {
@@ -168,10 +162,8 @@ export class LoopLane {
   ok(callId: number, value: unknown, owner: { readonly label: string }): void {
     if (obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
     const w = scratch.reset();
-    w.u8(Res.Ok);
-    w.u32(callId);
     try {
-      w.value(value, 'The result', owner);
+      writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (!structurallyCloneable(value)) {
@@ -189,17 +181,14 @@ export class LoopLane {
   private postValue(callId: number, value: unknown): void {
     if (callId === this.boxCallId) this.boxCallId = -1;
     const w = scratch.reset();
-    w.u8(Res.OkOnSide);
-    w.u32(callId);
+    writeOkOnSide(w, callId);
     this.post({ record: w.copy(), value });
     this.unannounced = true;
   }
 
   fail(callId: number, error: unknown): void {
     const w = scratch.reset();
-    w.u8(Res.Err);
-    w.u32(callId);
-    w.value(toErrorData(error), 'The error', { label: 'a task' });
+    writeErr(w, callId, toErrorData(error));
     this.publish(callId, w);
   }
 
@@ -274,9 +263,5 @@ export class LoopLane {
   wake(): void {
     Atomics.add(this.words, L_RES_SEQ, 1);
     Atomics.notify(this.words, L_RES_SEQ);
-  }
-
-  close(): void {
-    this.side.close();
   }
 }

@@ -3,7 +3,7 @@
  * imported once per loop, inline sources compiled once per loop.
  */
 import { TaskNotFoundError } from '../errors.js';
-import { FnKind } from '../channel/protocol.js';
+import { FnKind } from '../channel/records.js';
 
 export type TaskFunction = (...args: unknown[]) => unknown;
 

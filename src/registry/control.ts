@@ -14,7 +14,6 @@ import {
   C_LOOP_THREAD_ID,
   C_STARTED,
   C_STATE,
-  C_STATE_SEQ,
   C_STOP,
   C_SUBMITTED,
   CF_STARTED_AT,
@@ -81,8 +80,6 @@ export class LoopControl {
       if (cur === LoopState.Stopped || cur === LoopState.Crashed) return false;
       if (Atomics.compareExchange(this.words, C_STATE, cur, next) === cur) break;
     }
-    Atomics.add(this.words, C_STATE_SEQ, 1);
-    Atomics.notify(this.words, C_STATE_SEQ);
     this.ring();
     return true;
   }

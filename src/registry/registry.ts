@@ -10,7 +10,6 @@ import { LoopControl } from './control.js';
 import {
   CONTROL_BYTES,
   H_LOCK,
-  H_SEQ,
   IdKind,
   LoopState,
   M_GEN,
@@ -90,7 +89,6 @@ export class Registry {
     } finally {
       Atomics.store(h, H_LOCK, 0);
       Atomics.notify(h, H_LOCK, 1);
-      Atomics.add(h, H_SEQ, 1);
     }
   }
 
@@ -223,7 +221,6 @@ export class Registry {
     if (typeBytes) new Uint8Array(this.memory, offset + SLOT_TASK_TYPE, typeBytes.byteLength).set(typeBytes);
     Atomics.store(meta, M_TYPE_LEN, typeBytes?.byteLength ?? -1);
     Atomics.store(control, C_STATE, LoopState.Starting);
-    Atomics.add(this.header, H_SEQ, 1);
     return gen;
   }
 

@@ -1,0 +1,214 @@
+/**
+ * Every record that travels on a lane, written and read here and nowhere
+ * else: the submitter's requests (DefineFn, Submit, Cancel) and the loop's
+ * results (Ok, Err, OkOnSide). A record carries no length of its own (the
+ * ring, the box or the side-channel message frames it) and is read field by
+ * field as it was written: a kind byte, then the call id for every record
+ * that has one, so the loop can order a boxed request by a peek.
+ *
+ * Writers fill a ByteWriter the caller has reset (one scratch per thread, so
+ * the hot path allocates nothing); readers take a ByteReader placed at the
+ * record's first byte and fill a caller's reusable head object.
+ * @internal
+ */
+import type { ByteReader, ByteWriter } from './codec.js';
+import type { ErrorData } from './error-codec.js';
+
+// ---- requests (submitter -> loop) ----
+
+export const enum Req {
+  /** Declares a task function once per lane: fnId, kind, then module+export or source. */
+  DefineFn = 1,
+  /** callId, fnId, flags, [timeoutMs], [taskType], args. */
+  Submit = 2,
+  /** callId, reason. */
+  Cancel = 3,
+}
+
+export const enum FnKind {
+  Module = 1,
+  Inline = 2,
+}
+
+export const SUBMIT_HAS_TIMEOUT = 1;
+export const SUBMIT_HAS_TYPE = 2;
+export const SUBMIT_ARGS_ON_SIDE = 4;
+
+export const enum CancelReason {
+  Cancelled = 1,
+  TimedOut = 2,
+}
+
+// ---- results (loop -> submitter) ----
+
+export const enum Res {
+  /** callId, value. */
+  Ok = 1,
+  /** callId, ErrorData. */
+  Err = 2,
+  /** callId; the value is the side-channel message's `value`, structured-cloned. */
+  OkOnSide = 3,
+}
+
+/** A message on a side channel: one record, and for SUBMIT_ARGS_ON_SIDE, the arguments. */
+export interface SideRecord {
+  readonly record: Uint8Array;
+  /** Arguments sent with a transfer list, or that only postMessage can clone. */
+  readonly args?: unknown[];
+  /** A result that only postMessage can clone (Res.OkOnSide). */
+  readonly value?: unknown;
+}
+
+/** What names a task in serialization errors. */
+type Owner = { readonly label: string };
+
+// ---- writing requests ----
+
+export function writeDefineFn(w: ByteWriter, fnId: number, kind: FnKind, target: string, exportName: string): void {
+  w.u8(Req.DefineFn);
+  w.u32(fnId);
+  w.u8(kind);
+  w.str(target);
+  w.str(exportName);
+}
+
+/** A Submit record up to its arguments: they follow with writeSubmitArgs, unless `argsOnSide`. */
+export function writeSubmitHead(
+  w: ByteWriter,
+  callId: number,
+  fnId: number,
+  taskType: string | null,
+  timeoutMs: number | undefined,
+  argsOnSide: boolean,
+): void {
+  w.u8(Req.Submit);
+  w.u32(callId);
+  w.u32(fnId);
+  w.u8((timeoutMs !== undefined ? SUBMIT_HAS_TIMEOUT : 0) | (taskType !== null ? SUBMIT_HAS_TYPE : 0) | (argsOnSide ? SUBMIT_ARGS_ON_SIDE : 0));
+  if (timeoutMs !== undefined) w.f64(timeoutMs);
+  if (taskType !== null) w.str(taskType);
+}
+
+/** Throws TaskSerializationError for what v8.serialize refuses. */
+export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner): void {
+  w.value(args, 'The arguments', task);
+}
+
+export function writeCancel(w: ByteWriter, callId: number, timedOut: boolean): void {
+  w.u8(Req.Cancel);
+  w.u32(callId);
+  w.u8(timedOut ? CancelReason.TimedOut : CancelReason.Cancelled);
+}
+
+// ---- reading requests ----
+
+/** The kind of the request at `r`; its fields follow. */
+export function readRequestKind(r: ByteReader): Req {
+  return r.u8() as Req;
+}
+
+/**
+ * The call id of the request at `r` (a Submit or a Cancel), or -1 for one
+ * that has none; leaves `r` where it was.
+ */
+export function peekCallId(r: ByteReader): number {
+  const at = r.pos;
+  const kind = r.u8();
+  const callId = kind === Req.Submit || kind === Req.Cancel ? r.u32() : -1;
+  r.pos = at;
+  return callId;
+}
+
+export interface DefineFnRecord {
+  readonly fnId: number;
+  readonly kind: FnKind;
+  readonly target: string;
+  readonly name: string;
+}
+
+/** A DefineFn's fields, after its kind (rare: one per function per lane). */
+export function readDefineFn(r: ByteReader): DefineFnRecord {
+  const fnId = r.u32();
+  const kind = r.u8() as FnKind;
+  const target = r.str();
+  const name = r.str();
+  return { fnId, kind, target, name };
+}
+
+/** A Submit's fields before its arguments; one object reused for every record. */
+export interface SubmitHead {
+  callId: number;
+  fnId: number;
+  flags: number;
+  timeoutMs: number | undefined;
+  taskType: string | null;
+}
+
+export function newSubmitHead(): SubmitHead {
+  return { callId: 0, fnId: 0, flags: 0, timeoutMs: undefined, taskType: null };
+}
+
+/** Reads a Submit's fields after its kind, up to its arguments, into `into`. */
+export function readSubmitHead(r: ByteReader, into: SubmitHead): void {
+  into.callId = r.u32();
+  into.fnId = r.u32();
+  const flags = (into.flags = r.u8());
+  into.timeoutMs = flags & SUBMIT_HAS_TIMEOUT ? r.f64() : undefined;
+  into.taskType = flags & SUBMIT_HAS_TYPE ? r.str() : null;
+}
+
+/** The Submit's arguments: after its head in the record, or those that came on the side channel. */
+export function readSubmitArgs(r: ByteReader, head: SubmitHead, sideArgs: unknown[] | undefined): unknown[] {
+  return head.flags & SUBMIT_ARGS_ON_SIDE ? sideArgs! : (r.value() as unknown[]);
+}
+
+/** A Cancel's fields after its kind: the call id, and whether its deadline passed (else it was cancelled). */
+export function readCancel(r: ByteReader): { readonly callId: number; readonly timedOut: boolean } {
+  const callId = r.u32();
+  return { callId, timedOut: r.u8() === CancelReason.TimedOut };
+}
+
+// ---- results ----
+
+/** Throws TaskSerializationError for what v8.serialize refuses (the record is then incomplete). */
+export function writeOk(w: ByteWriter, callId: number, value: unknown, task: Owner): void {
+  w.u8(Res.Ok);
+  w.u32(callId);
+  w.value(value, 'The result', task);
+}
+
+/** The record of a result whose value travels beside it on the side channel. */
+export function writeOkOnSide(w: ByteWriter, callId: number): void {
+  w.u8(Res.OkOnSide);
+  w.u32(callId);
+}
+
+export function writeErr(w: ByteWriter, callId: number, error: ErrorData): void {
+  w.u8(Res.Err);
+  w.u32(callId);
+  w.value(error, 'The error', { label: 'a task' });
+}
+
+/** A result's kind and call id; one object reused for every record. */
+export interface ResultHead {
+  kind: Res;
+  callId: number;
+}
+
+export function newResultHead(): ResultHead {
+  return { kind: Res.Ok, callId: 0 };
+}
+
+export function readResultHead(r: ByteReader, into: ResultHead): void {
+  into.kind = r.u8() as Res;
+  into.callId = r.u32();
+}
+
+/** The value of an Ok or OkOnSide result (from `side`, the message that carried the record). */
+export function readOkValue(r: ByteReader, head: ResultHead, side: SideRecord | undefined): unknown {
+  return head.kind === Res.OkOnSide ? side?.value : r.value();
+}
+
+export function readErr(r: ByteReader): ErrorData {
+  return r.value() as ErrorData;
+}

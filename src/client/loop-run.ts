@@ -1,0 +1,133 @@
+/**
+ * The owner's side of one loop run: it spawns the loop thread, connects the
+ * owner's lane through the thread's workerData, watches the thread for death
+ * and stops it. A manager makes one per start().
+ * @internal
+ */
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
+import { LoopState, StopMode, type LoopBootData } from '../channel/protocol.js';
+import { debug } from '../debug.js';
+import type { LoopManagerOptions } from '../options.js';
+import type { LoopControl } from '../registry/control.js';
+import type { Registry } from '../registry/registry.js';
+import { ClientLane } from './client-lane.js';
+import { newWorkerWithParentFlags } from './exec-argv.js';
+
+/** How the owner spawns its loop thread. */
+export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
+
+// Resolved against the built file that holds this code (dist/index.js or .cjs): the loop thread's
+// entry is built beside it as dist/loop-thread.js.
+const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
+
+/** What only tests change: a test that runs this module from source points it at the built entry. */
+export interface RunSeams {
+  /** Where the owner lane's call ids start (a test of the 2^32 wrap). */
+  readonly firstCallId?: number;
+  /** The loop thread's entry. */
+  readonly entry?: URL;
+}
+
+export class LoopRun {
+  readonly gen: number;
+  /** Names this run's channels: process, slot and generation. */
+  readonly key: string;
+  readonly control: LoopControl;
+  readonly worker: Worker;
+  /** The owner's lane: its side channel is a port handed over in workerData. */
+  readonly lane: ClientLane;
+  /** Resolves with the exit code once the thread has exited. */
+  readonly exited: Promise<number>;
+  /** The port whose other end the loop thread holds: posting on it fails once the thread is gone. */
+  private readonly lifePort: MessagePort;
+  private lastError: unknown;
+
+  constructor(
+    reg: Registry,
+    slot: number,
+    private readonly name: string,
+    taskType: string | null,
+    options: WorkerOptions,
+    seams: RunSeams = {},
+  ) {
+    this.gen = reg.beginRun(slot, taskType);
+    this.key = `${process.pid}.${slot}.${this.gen}`;
+    this.control = reg.control(slot, this.gen);
+    this.control.startedAt = performance.timeOrigin + performance.now();
+    const memory = createLaneMemory();
+    const side = new MessageChannel();
+    const life = new MessageChannel();
+    const boot: LoopBootData & { lifePort: MessagePort } = {
+      registry: reg.memory,
+      slot,
+      gen: this.gen,
+      loopKey: this.key,
+      name,
+      taskType,
+      ownerLane: { memory, laneId: 0, port: side.port2 },
+      lifePort: life.port2,
+    };
+    const create = (execArgv: string[]): Worker =>
+      new Worker(seams.entry ?? loopThreadUrl, {
+        workerData: boot,
+        transferList: [side.port2, life.port2],
+        ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+        execArgv,
+        ...(options.env && { env: options.env }),
+      });
+    this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
+    this.worker.unref();
+    this.lifePort = life.port1;
+    this.lifePort.unref();
+    const link = { loopKey: this.key, control: this.control, name, probe: () => this.probe() };
+    this.lane = new ClientLane(link, memory, new PortSideChannel(side.port1), seams.firstCallId);
+    let onExit!: (code: number) => void;
+    this.exited = new Promise<number>((resolve) => (onExit = resolve));
+    this.worker.on('error', (err) => {
+      this.lastError = err;
+    });
+    this.worker.on('exit', (code) => {
+      this.ended(code);
+      onExit(code);
+    });
+  }
+
+  /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
+  private probe(): void {
+    if (!this.control.ended && !peerAlive(this.lifePort)) {
+      this.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
+      this.lane.onLoopEnded();
+    }
+  }
+
+  private ended(code: number): void {
+    const control = this.control;
+    if (control.state !== LoopState.Stopped) {
+      const cause = this.lastError ?? new Error(`The loop thread exited with code ${code}`);
+      if (control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
+    }
+    this.lane.onLoopEnded();
+    this.lane.close();
+    this.lifePort.close();
+  }
+
+  /** Asks the loop to stop and waits for its thread to exit; after `timeoutMs`, terminates it. */
+  async stop(cancelPending: boolean, timeoutMs: number | undefined): Promise<void> {
+    if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
+    this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
+        this.control.setState(LoopState.Stopped);
+        void this.worker.terminate();
+      }, timeoutMs);
+    }
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * A loop run's state on its thread: it takes requests from its lanes, runs
+ * each task concurrently on this thread's event loop, and writes results
+ * back. After activity it polls for a short while (cheap wake-ups for
+ * bursts), then parks in Atomics.waitAsync until a submitter rings the
+ * doorbell (wait-policy.ts says how long each). loop-thread.ts boots one
+ * from workerData; nothing here is module state, so a test can make one.
+ * @internal
+ */
+import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { ByteReader } from '../channel/codec.js';
+import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_DOORBELL, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import {
+  FnKind,
+  Req,
+  newSubmitHead,
+  readCancel,
+  readDefineFn,
+  readRequestKind,
+  readSubmitArgs,
+  readSubmitHead,
+} from '../channel/records.js';
+import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, Step, loopStep } from '../channel/wait-policy.js';
+import { debug } from '../debug.js';
+import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
+import type { LoopControl } from '../registry/control.js';
+import { taskLabel } from '../task.js';
+import { Job, type JobSink } from './job.js';
+import { LoopLane } from './loop-lane.js';
+import type { TaskScope } from './task-context.js';
+import { resolveTask, type TaskFunction } from './task-resolver.js';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What a loop runtime is told about its run. */
+export interface LoopRuntimeOptions {
+  readonly control: LoopControl;
+  readonly name: string;
+  readonly taskType: string | null;
+  readonly loopKey: string;
+  /** currentSignal()'s store: tasks run inside it. */
+  readonly scope: AsyncLocalStorage<TaskScope>;
+  /** Liveness probes from a blocked owner queue up here; the loop drops them when it parks. */
+  readonly lifePort?: MessagePort;
+  /** Ends the thread once the loop has stopped (process.exit in a loop thread). */
+  readonly exit: (code: number) => void;
+}
+
+/** A function a lane declared, resolved on its first call. */
+interface FnSlot {
+  readonly kind: FnKind;
+  readonly target: string;
+  readonly name: string;
+  readonly label: string;
+  resolved?: TaskFunction | Promise<TaskFunction>;
+}
+
+// Node's queueMicrotask wraps each callback in an AsyncResource; a resolved promise's then does not.
+const settledPromise = Promise.resolve();
+
+export class LoopRuntime implements JobSink {
+  private readonly control: LoopControl;
+  private readonly lanes: LoopLane[] = [];
+  private readonly announcements: BroadcastChannel;
+  private lanesSeen = 0;
+  private stopping = false;
+  private crashCause: unknown;
+  private readonly submit = newSubmitHead();
+  private announcePending = false;
+  /** performance.now() when the loop last found nothing to do after activity; 0 while busy. */
+  private quietSince = 0;
+  private idlePumps = 0;
+  private pumpScheduled = false;
+  private parked = false;
+
+  constructor(private readonly opts: LoopRuntimeOptions) {
+    this.control = opts.control;
+    // Other threads announce their lanes here and count them in C_LANES. The event loop
+    // delivers announcements; while the pump spins in the microtask queue it reads the
+    // channel itself when the count moves, so a new lane is served even mid-burst.
+    this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
+    this.announcements.unref();
+    this.announcements.onmessage = (event) => {
+      this.onAnnouncement((event as { data: unknown }).data);
+      this.wake();
+    };
+    // Nobody listens on the life port (a listener would wake this event loop for each probe).
+    opts.lifePort?.unref();
+  }
+
+  // ---- lanes ----
+
+  connect(data: LaneBootData): void {
+    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
+    const lane = new LoopLane(data.memory, side, this.onRequest);
+    this.lanes.push(lane);
+    lane.markConnected();
+  }
+
+  private onAnnouncement(message: unknown): void {
+    if ((message as LaneAnnouncement | undefined)?.kind !== 'lane') return;
+    this.lanesSeen++;
+    this.connect((message as LaneAnnouncement).lane);
+  }
+
+  private takeAnnouncedLanes(): void {
+    const announced = Atomics.load(this.control.words, C_LANES);
+    while (this.lanesSeen !== announced) {
+      const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
+      if (!received) break;
+      this.onAnnouncement(received.message);
+    }
+  }
+
+  private dropProbes(): void {
+    const port = this.opts.lifePort;
+    if (port) while (receiveMessageOnPort(port)) {}
+  }
+
+  // ---- requests ----
+
+  private readonly onRequest = (lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void => {
+    const kind = readRequestKind(r);
+    if (kind === Req.Submit) return this.onSubmit(lane, r, sideArgs);
+    if (kind === Req.DefineFn) {
+      const { fnId, kind: fnKind, target, name } = readDefineFn(r);
+      const label = taskLabel(fnKind === FnKind.Module ? 'module' : 'inline', target, name);
+      lane.fns.set(fnId, { kind: fnKind, target, name, label } satisfies FnSlot);
+      return;
+    }
+    if (kind === Req.Cancel) this.onCancel(lane, r);
+  };
+
+  private onCancel(lane: LoopLane, r: ByteReader): void {
+    const { callId, timedOut } = readCancel(r);
+    const job = lane.running.take(callId) as Job | undefined;
+    if (job) {
+      if (job.timer) clearTimeout(job.timer);
+      this.control.count(C_CANCELLED);
+      job.abort(timedOut ? new TimeoutError(`${job.label} timed out`) : new CancelledError(`${job.label} was cancelled`));
+    } else if (lane.isNewCall(callId)) {
+      lane.cancelledEarly.add(callId);
+    }
+  }
+
+  private onSubmit(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void {
+    const head = this.submit;
+    readSubmitHead(r, head);
+    const { callId, fnId, timeoutMs, taskType } = head;
+    if (lane.isNewCall(callId)) lane.maxCallId = callId;
+    const slot = lane.fns.get(fnId) as FnSlot | undefined;
+    const job = new Job(this, lane, callId, slot?.label ?? 'a task');
+    this.control.count(C_STARTED);
+    if (lane.cancelledEarly.size > 0 && lane.cancelledEarly.delete(callId)) {
+      this.control.count(C_CANCELLED);
+      return;
+    }
+    lane.running.add(job);
+    let args: unknown[];
+    try {
+      args = readSubmitArgs(r, head, sideArgs);
+    } catch (err) {
+      return job.reject(err);
+    }
+    const { name, taskType: loopType } = this.opts;
+    if (this.stopping) return job.reject(new LoopNotRunningError(`Loop "${name}" is stopping and takes no new tasks`));
+    if (loopType !== null && taskType !== loopType) return job.reject(new UnknownAsyncTaskError(taskType, loopType));
+    if (!slot) return job.reject(new Error(`sideloop: unknown function id ${fnId}`));
+    if (timeoutMs !== undefined) {
+      job.timer = setTimeout(() => {
+        const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
+        job.abort(error);
+        job.reject(error);
+      }, timeoutMs);
+    }
+    this.run(job, slot, args);
+  }
+
+  /** Resolves the job's function (importing its module on first use) and invokes it. */
+  private run(job: Job, slot: FnSlot, args: unknown[]): void {
+    let resolved = slot.resolved;
+    if (resolved === undefined) {
+      try {
+        resolved = slot.resolved = resolveTask(slot.kind, slot.target, slot.name);
+      } catch (err) {
+        return job.reject(err);
+      }
+    }
+    if (typeof resolved === 'function') return this.invoke(job, resolved, args);
+    resolved.then(
+      (fn) => {
+        slot.resolved = fn;
+        if (!job.aborted) this.invoke(job, fn, args);
+      },
+      (err) => {
+        slot.resolved = undefined; // retry the import on the next call
+        job.reject(err);
+      },
+    );
+  }
+
+  private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
+    let out: unknown;
+    try {
+      out = this.opts.scope.run(job, fn, ...args);
+    } catch (err) {
+      return job.reject(err);
+    }
+    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<unknown>).then(job.resolve, job.reject);
+    } else {
+      job.resolve(out);
+    }
+  }
+
+  /** JobSink: sends a job's outcome, unless it was already settled (cancelled, timed out). */
+  finish(job: Job, ok: boolean, value: unknown, counter = ok ? C_COMPLETED : C_FAILED): void {
+    const { lane, id: callId } = job;
+    // Not running any more when it was cancelled or timed out (and answered then).
+    if (lane.running.take(callId) === undefined) return;
+    if (job.timer) clearTimeout(job.timer);
+    this.control.count(counter);
+    if (ok) lane.ok(callId, value, job);
+    else lane.fail(callId, value);
+    this.scheduleAnnounce();
+    if (this.stopping) this.maybeFinishStop();
+  }
+
+  // ---- telling submitters ----
+
+  private scheduleAnnounce(): void {
+    if (this.announcePending) return;
+    this.announcePending = true;
+    settledPromise.then(this.announceAll);
+  }
+
+  private readonly announceAll = (): void => {
+    this.announcePending = false;
+    for (const lane of this.lanes) lane.announce();
+  };
+
+  // ---- the pump: poll after activity, then park ----
+
+  private readonly pump = (): void => {
+    this.pumpScheduled = false;
+    const control = this.control;
+    if (Atomics.load(control.words, C_LANES) !== this.lanesSeen) this.takeAnnouncedLanes();
+    let handled = 0;
+    for (const lane of this.lanes) {
+      if (lane.hasBacklog) handled += lane.flush();
+      handled += lane.drain();
+    }
+    this.announceAll();
+    if (handled > 0) {
+      this.quietSince = 0;
+      this.idlePumps = 0;
+      return this.hotPump();
+    }
+    if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
+    if (control.stopMode !== StopMode.None && !this.stopping) this.beginStop();
+    const now = performance.now();
+    if (this.quietSince === 0) this.quietSince = now;
+    const step = loopStep(now - this.quietSince);
+    if (step === Step.Hot) this.hotPump();
+    else if (step === Step.Poll) this.schedulePump();
+    else this.park();
+  };
+
+  private hotPump(): void {
+    this.pumpScheduled = true;
+    settledPromise.then(this.pump);
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.parked) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pump);
+  }
+
+  /** Requests waiting, or held results that the ring now has room for (moved as a side effect). */
+  private hasWork(): boolean {
+    let found = Atomics.load(this.control.words, C_LANES) !== this.lanesSeen;
+    for (const lane of this.lanes) {
+      if (lane.hasRequests() || (lane.hasBacklog && lane.flush() > 0)) found = true;
+    }
+    return found;
+  }
+
+  private park(): void {
+    this.dropProbes();
+    const control = this.control;
+    const words = control.words;
+    Atomics.store(words, C_LOOP_PARKED, 1);
+    const bell = Atomics.load(words, C_DOORBELL);
+    // Re-check after saying so: a submitter that published before reading the flag is seen
+    // here. Held results are tried once more: a submitter that emptied its ring before we
+    // said we park rang a bell we will not hear; one that has not will ring after it reads.
+    if (this.hasWork() || (control.stopMode !== StopMode.None && !this.stopping)) {
+      Atomics.store(words, C_LOOP_PARKED, 0);
+      this.schedulePump();
+      return;
+    }
+    this.parked = true;
+    const waited = Atomics.waitAsync(words, C_DOORBELL, bell, LOOP_SLICE_MS);
+    if (waited.async) void waited.value.then(this.onParkEnd);
+    else this.wake();
+  }
+
+  /** Submitters ring the doorbell; the timeout is a safety net that should never find work. */
+  private readonly onParkEnd = (outcome: string): void => {
+    if (outcome === 'timed-out') {
+      if (!this.hasWork()) {
+        this.parked = false;
+        return this.park();
+      }
+      debug('loop %s: found requests after a park timeout (a missed wake-up)', this.opts.name);
+    }
+    this.wake();
+  };
+
+  /** Starts pumping: at boot, and whenever something arrives while parked. */
+  wake(): void {
+    if (this.parked) {
+      this.parked = false;
+      Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    }
+    this.quietSince = 0;
+    this.idlePumps = 0;
+    this.schedulePump();
+  }
+
+  // ---- stopping ----
+
+  private beginStop(): void {
+    this.stopping = true;
+    if (this.control.stopMode === StopMode.CancelPending) {
+      for (const lane of this.lanes) {
+        for (const job of lane.running.list() as Job[]) {
+          const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
+          job.abort(error);
+          this.finish(job, false, error, C_CANCELLED);
+        }
+      }
+    }
+    this.maybeFinishStop();
+  }
+
+  private maybeFinishStop(): void {
+    if (this.lanes.some((lane) => lane.running.size > 0)) return;
+    for (const lane of this.lanes) lane.spill();
+    this.announceAll();
+    this.control.setState(LoopState.Stopped);
+    for (const lane of this.lanes) lane.wake();
+    this.opts.exit(0);
+  }
+
+  // ---- dying ----
+
+  /** The error that is about to end the thread: the first uncaught one. */
+  noteUncaught(err: unknown): void {
+    this.crashCause ??= err;
+  }
+
+  /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
+  onExit(code: number): void {
+    if (this.control.state === LoopState.Stopped) return;
+    this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
+    for (const lane of this.lanes) lane.wake();
+  }
+}
