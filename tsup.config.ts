@@ -7,7 +7,8 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // Declarations marked @internal (the classes behind the public ones) stay out of the published types.
+    dts: { compilerOptions: { stripInternal: true } },
     target: 'node20',
     platform: 'node',
     shims: true,

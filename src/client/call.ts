@@ -10,13 +10,14 @@ import type { TaskFuture } from '../future.js';
 /** @internal The property of a TaskFuture that holds its pending call. */
 export const CALL = Symbol.for('sideloop.future.call.v1');
 
+/** @internal */
 export const enum CallState {
   Pending = 0,
   Fulfilled = 1,
   Rejected = 2,
 }
 
-/** What a Call needs from the lane that carries it. */
+/** @internal What a Call needs from the lane that carries it. */
 export interface CallHost {
   /** Blocks until the call settles; throws TimeoutError after `timeoutMs` (the call stays pending). */
   waitFor(call: Call, timeoutMs: number | undefined): void;
@@ -28,6 +29,7 @@ export interface CallHost {
   unwatch(call: Call): void;
 }
 
+/** @internal The submitting thread's record of one task in flight. */
 export class Call<T = unknown> {
   state = CallState.Pending;
   /** The value once fulfilled, the error once rejected. */
