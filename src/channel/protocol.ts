@@ -1,7 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * The wire format between submitting threads and a loop thread, in one place.
+ * The shared memory between submitting threads and a loop thread: every
+ * layout and word, in one place (the records that travel in it: records.ts).
  *
  * Two kinds of shared memory carry everything on the hot path:
  *

@@ -1,8 +1,8 @@
 /**
  * The submitting end of a lane: encodes tasks (a RequestSender puts them in
  * the request ring), reads results from the result ring, and settles this
- * thread's calls. Blocking waits spin briefly, then park in Atomics.wait;
- * awaited calls are looked after by a ResultPoller.
+ * thread's calls. Blocking waits spin briefly, then park in Atomics.wait
+ * (wait-policy.ts says how long); awaited calls are looked after by a ResultPoller.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
