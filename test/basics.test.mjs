@@ -10,7 +10,7 @@ import {
   task,
   DEFAULT_LOOP_ID,
 } from '../dist/index.js';
-import { fixture, fixturePath, tasks, withLoop } from './helpers.mjs';
+import { fixture, fixturePath, raiseFlag, tasks, waitForCount, withLoop } from './helpers.mjs';
 
 test('a SyncFuture blocks until an async task is done and returns its value', { timeout: 20000 }, async () => {
   await withLoop({ name: 'sync' }, (mgr) => {
@@ -74,6 +74,7 @@ test('task() and inlineTask() run, and values of many shapes travel', { timeout:
     const values = [
       undefined, null, true, false, 0, -0, 1.5, -7, 2 ** 40, NaN, Infinity, 'text', '', 'ünïcødé ✓',
       10n ** 30n, [1, [2, [3]]], { a: { b: { c: [1, 2] } } }, new Date(5), new Map([[1, { x: 2 }]]), new Set(['s']),
+      // biome-ignore lint/suspicious/noSparseArray: a hole is one of the values under test
       new Uint8Array([1, 2, 3]), /re/g, [1, , 3],
     ];
     for (const value of values) {
@@ -127,10 +128,14 @@ test('manager properties, stats and the event loop handle', { timeout: 20000 }, 
     assert.equal(stats.pending, 0);
     assert.equal(stats.running, 0);
     assert.ok(stats.uptime > 0);
-    const slow = mgr.submitTask(typed.sleep(300));
-    await new Promise((r) => setTimeout(r, 50));
+    // A task that runs until this thread lets it finish: counted as running meanwhile.
+    const gate = new SharedArrayBuffer(12);
+    const slow = mgr.submitTask(typed.waitForFlag(gate));
+    assert.ok(await waitForCount(new Int32Array(gate), 2, 1), 'the task started');
     assert.equal(mgr.stats().running, 1);
-    await slow;
+    raiseFlag(gate, 5);
+    assert.equal(await slow, 5);
+    assert.equal(mgr.stats().running, 0);
   } finally {
     await mgr.stop();
   }

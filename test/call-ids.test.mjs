@@ -34,15 +34,26 @@ const script = `
   }
   const mgr = startLoop(2 ** 32 - 100);
   const out = {};
+  /** A word tasks bump when they start (their \`started\` argument), and a wait for n starts. */
+  const startSignal = () => {
+    const words = new Int32Array(new SharedArrayBuffer(4));
+    const reached = async (n) => {
+      for (let seen; (seen = Atomics.load(words, 0)) < n; ) {
+        if ((await Atomics.waitAsync(words, 0, seen, 10000).value) === 'timed-out') throw new Error('tasks never started');
+      }
+    };
+    return { buffer: words.buffer, reached };
+  };
   out.burst = await Promise.all(Array.from({ length: 300 }, (_, i) => mgr.submitTask(tasks.recordStart(i))));
   out.starts = await mgr.submitTask(tasks.takeStarts());
   out.blocking = [];
   for (let i = 0; i < 10; i++) out.blocking.push(mgr.submitTask(tasks.echo(i), { returnSyncFuture: true }).result(5000));
-  const running = mgr.submitTask(tasks.recordAbort('after-wrap'));
-  await new Promise((r) => setTimeout(r, 50));
+  const runningStarted = startSignal();
+  const running = mgr.submitTask(tasks.recordAbort('after-wrap', runningStarted.buffer));
+  await runningStarted.reached(1);
   running.cancel();
   out.cancelled = await running.then(() => 'resolved', (e) => e instanceof CancelledError);
-  out.aborted = await mgr.submitTask(tasks.abortedSoFar());
+  out.aborted = await mgr.submitTask(tasks.abortedAtLeast(1));
   out.awaited = [];
   for (let i = 0; i < 10; i++) out.awaited.push(await mgr.submitTask(tasks.add(i, 1)));
   await mgr.stop();
@@ -63,8 +74,9 @@ const script = `
   const doomed = startLoop(2 ** 32 - 2);
   await doomed.submitTask(tasks.echo('warm'));
   out.failOrder = [];
-  const failing = [0, 1, 2, 3].map((i) => doomed.submitTask(tasks.sleep(60000, i)).catch(() => out.failOrder.push(i)));
-  await new Promise((r) => setTimeout(r, 50));
+  const sleeping = startSignal();
+  const failing = [0, 1, 2, 3].map((i) => doomed.submitTask(tasks.sleep(60000, i, sleeping.buffer)).catch(() => out.failOrder.push(i)));
+  await sleeping.reached(4);
   doomed.submitTask(tasks.exitNow(3)).catch(() => {});
   await Promise.all(failing);
   console.log(JSON.stringify(out));

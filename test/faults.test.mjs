@@ -1,20 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoopCrashedError, LoopManager, LoopNotRunningError, inlineTask } from '../dist/index.js';
-import { tasks } from './helpers.mjs';
+import { startSignal, tasks } from './helpers.mjs';
 
-/** A task that makes the loop die `ms` from now, in the way `how` says. */
-const dieLater = (how, ms) =>
+/**
+ * A task that arms the loop to die, in the way `how` says, as soon as the next task counted in
+ * `started` (a startSignal's buffer) starts: the caller blocked on that task is then waiting
+ * for an answer that never comes.
+ */
+const dieWhenStarted = (how, started) =>
   inlineTask(
-    (how, ms) => {
-      setTimeout(() => {
-        if (how === 'exit') process.exit(3);
-        throw new Error('thrown outside any task');
-      }, ms);
+    (how, started) => {
+      const words = new Int32Array(started);
+      const die = () =>
+        setTimeout(() => {
+          if (how === 'exit') process.exit(3);
+          throw new Error('thrown outside any task');
+        }, 0);
+      Atomics.waitAsync(words, 0, 0).value.then(die);
       return 'armed';
     },
     how,
-    ms,
+    started,
   );
 
 async function startWarm(options) {
@@ -27,11 +34,11 @@ test('process.exit in a task settles every pending future, including a blocked r
   const mgr = await startWarm({ name: 'exits' });
   const pendingAsync = mgr.submitTask(tasks.sleep(60000)).catch((e) => e);
   const pendingSync = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
-  await mgr.submitTask(dieLater('exit', 100));
-  const blocked = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
-  const started = Date.now();
-  assert.throws(() => blocked.result(), (err) => err instanceof LoopCrashedError && err.exitCode === 3 && /exits/.test(err.message));
-  assert.ok(Date.now() - started < 5000, 'the blocked caller woke promptly');
+  const started = startSignal();
+  await mgr.submitTask(dieWhenStarted('exit', started.buffer));
+  const blocked = mgr.submitTask(tasks.sleep(60000, null, started.buffer), { returnSyncFuture: true });
+  // Its own timeout: a caller the crash fails to wake gets TimeoutError and fails the test, not a hang.
+  assert.throws(() => blocked.result(15000), (err) => err instanceof LoopCrashedError && err.exitCode === 3 && /exits/.test(err.message));
   const asyncError = await pendingAsync;
   assert.ok(asyncError instanceof LoopCrashedError);
   assert.equal(asyncError.exitCode, 3);
@@ -43,9 +50,10 @@ test('process.exit in a task settles every pending future, including a blocked r
 
 test('an error thrown outside any task crashes the loop; the blocked caller gets its cause', { timeout: 20000 }, async () => {
   const mgr = await startWarm({ name: 'throws' });
-  await mgr.submitTask(dieLater('throw', 100));
-  const blocked = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
-  assert.throws(() => blocked.result(), (err) =>
+  const started = startSignal();
+  await mgr.submitTask(dieWhenStarted('throw', started.buffer));
+  const blocked = mgr.submitTask(tasks.sleep(60000, null, started.buffer), { returnSyncFuture: true });
+  assert.throws(() => blocked.result(15000), (err) =>
     err instanceof LoopCrashedError && err.exitCode === 1 && err.cause instanceof Error && err.cause.message === 'thrown outside any task',
   );
   assert.equal(mgr.state, 'crashed');
@@ -54,9 +62,8 @@ test('an error thrown outside any task crashes the loop; the blocked caller gets
 test('running out of memory under resourceLimits wakes the caller blocked on that very task', { timeout: 30000 }, async () => {
   const mgr = await startWarm({ name: 'hungry', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
   const other = mgr.submitTask(tasks.sleep(60000)).catch((e) => e);
-  const started = Date.now();
-  assert.throws(() => mgr.submitTask(tasks.eatMemory(), { returnSyncFuture: true }).result(), LoopCrashedError);
-  assert.ok(Date.now() - started < 20000);
+  // Its own timeout: a caller the crash fails to wake gets TimeoutError and fails the test, not a hang.
+  assert.throws(() => mgr.submitTask(tasks.eatMemory(), { returnSyncFuture: true }).result(25000), LoopCrashedError);
   assert.ok((await other) instanceof LoopCrashedError);
   assert.equal(mgr.state, 'crashed');
 });

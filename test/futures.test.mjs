@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CancelledError, TimeoutError, SideloopError } from '../dist/index.js';
-import { tasks, withLoop, delay } from './helpers.mjs';
+import { raiseFlag, startSignal, tasks, withLoop } from './helpers.mjs';
 
 /** Starts the loop and loads the task module, so that a task submitted next starts at once. */
 async function warm(mgr) {
@@ -12,13 +12,13 @@ async function warm(mgr) {
 test('cancel() rejects the future with CancelledError and aborts the running task', { timeout: 20000 }, async () => {
   await withLoop({}, async (mgr) => {
     await warm(mgr);
-    const future = mgr.submitTask(tasks.recordAbort('cancel'));
-    await delay(50);
+    const started = startSignal();
+    const future = mgr.submitTask(tasks.recordAbort('cancel', started.buffer));
+    assert.ok(await started.reached(), 'the task started');
     assert.equal(future.cancel(), true);
     await assert.rejects(future, (err) => err instanceof CancelledError && err.code === 'ERR_SIDELOOP_CANCELLED');
     assert.equal(future.cancel(), false, 'a settled future cannot be cancelled again');
-    await delay(50);
-    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['cancel:CancelledError']);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedAtLeast(1)), ['cancel:CancelledError']);
   });
 });
 
@@ -37,14 +37,14 @@ test('an AbortSignal cancels the task, before or after submission', { timeout: 2
   await withLoop({}, async (mgr) => {
     await warm(mgr);
     const controller = new AbortController();
-    const future = mgr.submitTask(tasks.recordAbort('signal'), { signal: controller.signal });
-    await delay(50);
+    const started = startSignal();
+    const future = mgr.submitTask(tasks.recordAbort('signal', started.buffer), { signal: controller.signal });
+    assert.ok(await started.reached(), 'the task started');
     controller.abort(new Error('user gave up'));
     await assert.rejects(future, (err) => err instanceof CancelledError && err.cause.message === 'user gave up');
-    const early = mgr.submitTask(tasks.echo(1), { signal: AbortSignal.abort() });
+    const early = mgr.submitTask(tasks.recordAbort('early'), { signal: AbortSignal.abort() });
     await assert.rejects(early, CancelledError);
-    await delay(50);
-    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['signal:CancelledError']);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedAtLeast(1)), ['signal:CancelledError'], 'the early one never ran');
   });
 });
 
@@ -55,19 +55,21 @@ test('timeoutMs aborts a task that runs too long: TimeoutError, and the task see
     const sync = mgr.submitTask(tasks.sleep(5000), { timeoutMs: 100, returnSyncFuture: true });
     assert.throws(() => sync.result(), TimeoutError);
     assert.equal(await mgr.submitTask(tasks.sleep(10, 'quick'), { timeoutMs: 5000 }), 'quick');
-    await delay(50);
-    assert.deepEqual(await mgr.submitTask(tasks.abortedSoFar()), ['slow:TimeoutError']);
+    assert.deepEqual(await mgr.submitTask(tasks.abortedAtLeast(1)), ['slow:TimeoutError']);
   });
 });
 
 test('result(timeoutMs) throws TimeoutError and leaves the future usable', { timeout: 20000 }, async () => {
   await withLoop({}, (mgr) => {
-    const future = mgr.submitTask(tasks.sleep(300, 'eventually'), { returnSyncFuture: true });
-    const started = Date.now();
+    // The task cannot finish before this thread lets it: result(50) must give up, not wait for it.
+    const gate = new SharedArrayBuffer(12);
+    const future = mgr.submitTask(tasks.waitForFlag(gate), { returnSyncFuture: true });
     assert.throws(() => future.result(50), (err) => err instanceof TimeoutError && /still pending/.test(err.message));
-    assert.ok(Date.now() - started < 290, 'gave up before the task finished');
     assert.equal(future.done(), false);
-    assert.equal(future.result(), 'eventually');
+    assert.equal(future.exception(), null);
+    raiseFlag(gate, 77);
+    assert.equal(future.result(10000), 77);
+    assert.equal(future.done(), true);
   });
 });
 
@@ -96,9 +98,10 @@ test('one failing, hanging or slow task leaves the others alone', { timeout: 200
 test('stop({ cancelPending }) cancels running tasks, their futures reject with CancelledError', { timeout: 20000 }, async () => {
   await withLoop({}, async (mgr) => {
     await warm(mgr);
-    const running = assert.rejects(mgr.submitTask(tasks.waitForAbort()), CancelledError);
-    const blocking = mgr.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
-    await delay(50);
+    const started = startSignal();
+    const running = assert.rejects(mgr.submitTask(tasks.waitForAbort(started.buffer)), CancelledError);
+    const blocking = mgr.submitTask(tasks.sleep(60000, 'late', started.buffer), { returnSyncFuture: true });
+    assert.ok(await started.reached(2), 'both tasks started');
     await mgr.stop({ cancelPending: true });
     await running;
     assert.throws(() => blocking.result(), CancelledError);
@@ -108,12 +111,12 @@ test('stop({ cancelPending }) cancels running tasks, their futures reject with C
 test('stop({ timeoutMs }) terminates a loop stuck in a CPU-bound task', { timeout: 20000 }, async () => {
   await withLoop({}, async (mgr) => {
     await warm(mgr);
-    const stuck = assert.rejects(mgr.submitTask(tasks.spin(60000)), CancelledError);
-    await delay(100);
-    const started = Date.now();
+    const started = startSignal();
+    const stuck = assert.rejects(mgr.submitTask(tasks.spin(60000, null, started.buffer)), CancelledError);
+    assert.ok(await started.reached(), 'the task is spinning');
     await mgr.stop({ timeoutMs: 200 });
-    assert.ok(Date.now() - started < 5000);
     assert.equal(mgr.state, 'stopped');
+    assert.equal(mgr.isRunning, false);
     await stuck;
   });
 });

@@ -34,17 +34,49 @@ export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [] 
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const started = Date.now();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
 
 /** Resolves after `ms`. */
 export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Resolves true once `words[index]` is at least `n`, false after `ms`: the waiting side of a
+ * handshake with another thread, which adds to the word and notifies it (as the fixture tasks'
+ * `started` arguments do). Never a guess at how long the other thread needs.
+ */
+export async function waitForCount(words, index, n, ms = 20000) {
+  const giveUpAt = Date.now() + ms;
+  for (let seen; (seen = Atomics.load(words, index)) < n; ) {
+    const left = giveUpAt - Date.now();
+    if (left <= 0) return false;
+    // A timer beside the wait: a pending waitAsync alone does not keep the event loop alive.
+    let timer;
+    await Promise.race([Atomics.waitAsync(words, index, seen, left).value, new Promise((r) => (timer = setTimeout(r, left)))]);
+    clearTimeout(timer);
+  }
+  return true;
+}
+
+/** A word for a task to bump when it starts (pass `buffer` as its `started` argument); `reached(n)` awaits n starts. */
+export function startSignal() {
+  const buffer = new SharedArrayBuffer(4);
+  const words = new Int32Array(buffer);
+  return { buffer, reached: (n = 1, ms = 20000) => waitForCount(words, 0, n, ms) };
+}
+
+/** From this thread, what the fixture task setFlag does: releases a task waiting in waitForFlag. */
+export function raiseFlag(buffer, value) {
+  const flags = new Int32Array(buffer);
+  Atomics.store(flags, 1, value);
+  Atomics.store(flags, 0, 1);
+  Atomics.notify(flags, 0);
+}
 
 /** Polls `condition` until it holds or `ms` pass; returns whether it held. For effects of thread exits, which land when they land. */
 export async function eventually(condition, ms = 5000) {

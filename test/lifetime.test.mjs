@@ -13,9 +13,9 @@ test('an idle loop does not keep the process alive', { timeout: 30000 }, async (
     console.log(mgr.submitTask(tasks.add(1, 2), { returnSyncFuture: true }).result());
     // no stop(): the script simply ends
   `);
+  assert.equal(run.signal, null, 'the process ended by itself (runScript kills one still alive after 20 s)');
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout.trim(), '3');
-  assert.ok(run.ms < 10000, `exited after ${run.ms} ms`);
 });
 
 test('a pending future keeps the process alive, so top-level await works', { timeout: 30000 }, async () => {

@@ -9,21 +9,23 @@ import {
   getOrCreateLoopManager,
   inlineTask,
 } from '../dist/index.js';
-import { distUrl, eventually, inWorker, tasks } from './helpers.mjs';
+import { distUrl, eventually, inWorker, startSignal, tasks, waitForCount } from './helpers.mjs';
 
 test('a three-level thread tree resolves the managers of every ancestor, including one made after the child was spawned', { timeout: 30000 }, async () => {
   const top = getOrCreateLoopManager({ id: 'tree-top' }).start();
+  // Word 0: the grandchild is running; word 1: the main thread has made 'tree-late'.
+  const gate = new SharedArrayBuffer(8);
   try {
     const childRun = inWorker(`
       const middle = getOrCreateLoopManager({ id: 'tree-middle' }).start();
       const resolvedTop = getOrCreateLoopManager({ id: 'tree-top', strictlyGet: true });
       const fromGrandchild = await spawn(\`
-        // Made by the main thread after this worker's parent was spawned: wait for it to exist.
-        let late;
-        for (let i = 0; i < 500 && !late; i++) {
-          try { late = getOrCreateLoopManager({ id: 'tree-late', strictlyGet: true }); }
-          catch { await new Promise((r) => setTimeout(r, 10)); }
-        }
+        // Made by the main thread after this worker's parent was spawned: say we run, wait for it.
+        const gate = new Int32Array(data.gate);
+        Atomics.store(gate, 0, 1);
+        Atomics.notify(gate, 0);
+        if (Atomics.wait(gate, 1, 0, 20000) === 'timed-out') throw new Error('tree-late was never made');
+        const late = getOrCreateLoopManager({ id: 'tree-late', strictlyGet: true });
         const topMgr = getOrCreateLoopManager({ id: 'tree-top', strictlyGet: true });
         const midMgr = getOrCreateLoopManager({ id: 'tree-middle', strictlyGet: true });
         return {
@@ -32,13 +34,16 @@ test('a three-level thread tree resolves the managers of every ancestor, includi
           middle: [midMgr.ownerThreadId, await midMgr.submitTask(tasks.add(2, 2))],
           late: [late.ownerThreadId, late.submitTask(tasks.add(3, 3), { returnSyncFuture: true }).result()],
         };
-      \`);
+      \`, data);
       await middle.stop();
       return { me: threadId, topOwner: resolvedTop.ownerThreadId, fromGrandchild };
-    `);
-    // The late manager is made only now, after both workers exist.
-    await new Promise((r) => setTimeout(r, 100));
+    `, { gate });
+    // The late manager is made only now, once both workers exist.
+    const words = new Int32Array(gate);
+    assert.ok(await waitForCount(words, 0, 1), 'the grandchild started');
     const late = getOrCreateLoopManager({ id: 'tree-late' }).start();
+    Atomics.store(words, 1, 1);
+    Atomics.notify(words, 1);
     const child = await childRun;
     await late.stop();
     assert.equal(child.topOwner, threadId);
@@ -115,10 +120,11 @@ test('a child submits to its parent\'s loop while the parent is blocked in resul
   const mgr = getOrCreateLoopManager({ id: 'blocked-owner' }).start();
   try {
     await mgr.submitTask(tasks.echo('warm'));
-    const flags = new SharedArrayBuffer(8);
+    const flags = new SharedArrayBuffer(12); // waitForFlag's flag, value and 'waiting' count
     const child = inWorker(
       `
-      await new Promise((r) => setTimeout(r, 100)); // the parent is blocked by now
+      // The parent's loop runs waitForFlag once the parent has submitted it and blocks on it.
+      if (Atomics.wait(new Int32Array(data.flags), 2, 0, 20000) === 'timed-out') throw new Error('the parent never blocked');
       const parentLoop = getOrCreateLoopManager({ id: 'blocked-owner', strictlyGet: true });
       return parentLoop.submitTask(tasks.setFlag(data.flags, 42), { returnSyncFuture: true }).result(5000);
     `,
@@ -145,16 +151,18 @@ test('50 threads resolving and creating managers at once lose and duplicate noth
       // Stay alive until all 50 have registered, so the main thread can count them.
       const flags = new Int32Array(data.gate);
       Atomics.add(flags, 0, 1);
-      while (Atomics.load(flags, 1) === 0) await new Promise((r) => setTimeout(r, 5));
+      Atomics.notify(flags, 0);
+      if (Atomics.wait(flags, 1, 0, 40000) === 'timed-out') throw new Error('never released');
       return { me: threadId, commonOwner: common.ownerThreadId, mine: mine.ownerThreadId, named: named.name, sawMine: snapshot.get(threadId)?.size };
     `,
       { i, gate },
     ),
   );
   const counters = new Int32Array(gate);
-  while (Atomics.load(counters, 0) < 50) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(await waitForCount(counters, 0, 50, 40000), `${Atomics.load(counters, 0)} of 50 workers registered`);
   const snapshot = LoopManager.registry();
   Atomics.store(counters, 1, 1);
+  Atomics.notify(counters, 1);
   const results = await Promise.all(workers);
   const threads = new Set(results.map((r) => r.me));
   assert.equal(threads.size, 50);
@@ -287,22 +295,23 @@ test('a worker spawned by a task has the loop thread in its lineage, even when t
 test('a loop crash wakes a blocked caller in another thread with LoopCrashedError', { timeout: 30000 }, async () => {
   const mgr = getOrCreateLoopManager({ id: 'crashing' }).start();
   await mgr.submitTask(tasks.echo('warm'));
+  const started = startSignal();
   const child = inWorker(`
     const h = getOrCreateLoopManager({ id: 'crashing', strictlyGet: true });
-    const started = Date.now();
     try {
-      h.submitTask(tasks.sleep(60000), { returnSyncFuture: true }).result();
+      // Its own timeout: a caller the crash fails to wake gets TimeoutError, not a hang.
+      h.submitTask(tasks.sleep(60000, null, data.started), { returnSyncFuture: true }).result(20000);
       return { error: null };
     } catch (e) {
-      return { error: e.name, exitCode: e.exitCode, ms: Date.now() - started };
+      return { error: e.name, exitCode: e.exitCode };
     }
-  `);
-  await new Promise((r) => setTimeout(r, 300));
+  `, { started: started.buffer });
+  // The child's call has reached the loop, so the child is (about to be) blocked on it.
+  assert.ok(await started.reached(), 'the child submitted');
   await assert.rejects(mgr.submitTask(tasks.exitNow(4)), LoopCrashedError);
   const seen = await child;
   assert.equal(seen.error, 'LoopCrashedError');
   assert.equal(seen.exitCode, 4);
-  assert.ok(seen.ms < 10000);
 });
 
 test('the default id is one fixed key, distinct from any user id', () => {

@@ -21,7 +21,9 @@ async function clients(mode, calls) {
     synckitWorker: here('./workers/synckit-worker.mjs').pathname,
   };
   const workers = Array.from({ length: CLIENTS }, () => new Worker(here('./workers/contention-client.mjs'), { workerData }));
-  const failed = new Promise((_, reject) => workers.forEach((w) => w.once('error', reject)));
+  const failed = new Promise((_, reject) => {
+    for (const w of workers) w.once('error', reject);
+  });
   while (Atomics.load(flags, 0) < CLIENTS) await Promise.race([failed, new Promise((r) => setTimeout(r, 5))]);
   const times = [];
   const cpu0 = cpuNow();

@@ -21,7 +21,7 @@ export default {
       for (let i = 0; i < pending.length; i++) pending[i](i + 1);
       pending.length = 0;
     };
-    return measurePipeline((i) => {
+    return measurePipeline(() => {
       if (pending.length === 0) setImmediate(settleAll);
       return new Promise((resolve) => pending.push(resolve));
     });
