@@ -1,6 +1,6 @@
 // The one-record box, in one thread: a writer and a reader over one header.
-import { BoxReader, BoxWriter, fitsBox } from '../../src/mailbox.ts';
-import { BOX_BYTES } from '../../src/protocol.ts';
+import { BoxReader, BoxWriter, fitsBox } from '../../src/channel/box.ts';
+import { BOX_BYTES } from '../../src/channel/protocol.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

@@ -1,5 +1,5 @@
 // The table of calls in flight, by id.
-import { CallTable } from '../../src/call-table.ts';
+import { CallTable } from '../../src/channel/call-table.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

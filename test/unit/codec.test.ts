@@ -1,5 +1,5 @@
 // The value codec: compact encodings for common shapes, v8.serialize for the rest.
-import { ByteReader, ByteWriter, findUncloneable, obviouslyBig } from '../../src/codec.ts';
+import { ByteReader, ByteWriter, findUncloneable, obviouslyBig } from '../../src/channel/codec.ts';
 import { TaskSerializationError } from '../../src/errors.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

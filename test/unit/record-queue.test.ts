@@ -1,5 +1,5 @@
 // The local FIFO of byte records that wait while a ring is full.
-import { RecordQueue } from '../../src/record-queue.ts';
+import { RecordQueue } from '../../src/channel/record-queue.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

@@ -1,5 +1,5 @@
 // The shared-memory ring, in one thread: a writer and a reader over one buffer.
-import { RingReader, RingWriter } from '../../src/ring.ts';
+import { RingReader, RingWriter } from '../../src/channel/ring.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
