@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { LoopState, StopMode, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import type { LoopManagerOptions } from '../options.js';
+import { timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
@@ -117,6 +117,7 @@ export class LoopRun {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
+    timeoutMs = timerMs(timeoutMs);
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => {
         debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
