@@ -133,7 +133,7 @@ test('TypeScript workers under Node\'s type stripping', { skip: compareNodeVersi
 
 test('a script that makes a synckit call exits by itself', async () => {
   const { code, stdout, stderr } = await runScript(`
-    import { createSyncFn } from 'sideloop/synckit';
+    import { createSyncFn } from ${JSON.stringify(new URL('../dist/synckit.js', import.meta.url).href)};
     const fn = createSyncFn(${JSON.stringify(worker('worker.mjs'))});
     console.log(fn('done', 1));
   `);
