@@ -46,6 +46,7 @@ import { RingReader } from '../channel/ring.js';
 import { BlockedWait } from '../channel/wait-policy.js';
 import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
 import { hostedLoopKey } from '../loop/task-context.js';
+import { timerMs } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
@@ -148,11 +149,12 @@ export class ClientLane implements CallHost {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId, this, task.code);
     this.nextCallId = nextCallId(this.nextCallId);
-    if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
+    const timeoutMs = timerMs(opts.timeoutMs);
+    if (timeoutMs !== undefined) call.deadline = performance.now() + timeoutMs;
     // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);
     try {
-      this.sendSubmit(call, fnId, task, taskType, opts);
+      this.sendSubmit(call, fnId, task, taskType, opts.transfer, timeoutMs);
     } catch (err) {
       this.calls.take(call.id);
       throw err;
@@ -171,13 +173,20 @@ export class ClientLane implements CallHost {
     if (this.results.hasData()) this.drain();
   }
 
-  private sendSubmit(call: Call, fnId: number, task: Task, taskType: string | null, opts: SubmitOptions): void {
-    const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
+  private sendSubmit(
+    call: Call,
+    fnId: number,
+    task: Task,
+    taskType: string | null,
+    transferOption: SubmitOptions['transfer'],
+    timeoutMs: number | undefined,
+  ): void {
+    const transfer = transferOption !== undefined && transferOption.length > 0 && this.side.canTransfer ? transferOption : undefined;
     if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
       // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
-      return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, transfer);
+      return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, transfer);
     }
-    const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
+    const w = this.header(call, fnId, taskType, timeoutMs, false);
     let encoded = true;
     try {
       writeSubmitArgs(w, task.args, task);
@@ -186,7 +195,7 @@ export class ClientLane implements CallHost {
       if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
+    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);

@@ -118,9 +118,16 @@ export class LoopLane {
    * before the ring: what was sent before them is then in the ring, and is
    * handled first. A request sent after the boxed one (it has a later call id)
    * takes the box first.
+   *
+   * Only the record boxed when the drain began is taken at its end: once that
+   * one is taken (and, when its task ran synchronously, answered) during the
+   * drain, the submitter may box the next request, whose DefineFn and earlier
+   * calls went to the ring after this drain read the ring's tail. That record
+   * waits for the next drain, which reads them first.
    */
   drain(): number {
     const boxed = this.box.hasData();
+    const boxedTaken = this.box.taken;
     const posted = Atomics.load(this.words, L_REQ_SIDE);
     let count = this.requests.hasData() ? this.requests.drain(this.onRingRecord) : 0;
     while (this.sideTaken !== posted) {
@@ -133,7 +140,7 @@ export class LoopLane {
       this.handle(this, r, message.args);
       count++;
     }
-    if (boxed && this.box.hasData()) {
+    if (boxed && this.box.taken === boxedTaken && this.box.hasData()) {
       this.takeBox();
       count++;
     }
