@@ -76,7 +76,16 @@ export class LoopRun {
         execArgv,
         ...(options.env && { env: options.env }),
       });
-    this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
+    try {
+      this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
+    } catch (err) {
+      // No thread was made (execArgv or env refused): the run ends here, stopped, so neither
+      // this manager nor a handle in another thread waits for a loop that will never boot.
+      this.control.setState(LoopState.Stopped);
+      side.port1.close();
+      life.port1.close();
+      throw err;
+    }
     this.worker.unref();
     this.lifePort = life.port1;
     this.lifePort.unref();
