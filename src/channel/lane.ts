@@ -5,6 +5,7 @@
  */
 import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
+import { broadcastReadsSync } from '../runtime.js';
 
 export interface LaneViews {
   readonly words: Int32Array;
@@ -48,6 +49,8 @@ export interface SideChannel {
   post(message: unknown, transfer?: readonly Transferable[]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
+  /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
+  readonly readsWhileBlocked: boolean;
   /** Sends what waited for the other end to listen; called whenever the lane is drained. */
   pump?(): void;
   close(): void;
@@ -55,6 +58,7 @@ export interface SideChannel {
 
 export class PortSideChannel implements SideChannel {
   readonly canTransfer = true;
+  readonly readsWhileBlocked = true;
   constructor(readonly port: MessagePort) {
     port.unref();
   }
@@ -79,6 +83,8 @@ export class PortSideChannel implements SideChannel {
  */
 export class BroadcastSideChannel implements SideChannel {
   readonly canTransfer = false;
+  /** Feature-tested first: the probe's channel must exist before any channel here is closed (Deno). */
+  readonly readsWhileBlocked = broadcastReadsSync();
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
   private waiting: unknown[] | undefined;
@@ -111,7 +117,8 @@ export class BroadcastSideChannel implements SideChannel {
   }
   receive(): unknown {
     if (this.delivered.length > 0) return this.delivered.shift();
-    return receiveMessageOnPort(this.in as unknown as MessagePort)?.message;
+    // Bun and Deno cannot read a BroadcastChannel synchronously: their messages come as events.
+    return this.readsWhileBlocked ? receiveMessageOnPort(this.in as unknown as MessagePort)?.message : undefined;
   }
   close(): void {
     this.out.close();

@@ -50,6 +50,8 @@ export const enum Res {
   OkOnSide = 3,
   /** 0 (no call), stream, then what a task wrote to it: see writeOutput. */
   Output = 4,
+  /** callId, last (u8), bytes: a piece of a record too big for the ring (see pieces.ts). */
+  Piece = 5,
 }
 
 /** The streams a task writes to, as a Res.Output record names them. */

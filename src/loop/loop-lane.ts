@@ -34,6 +34,8 @@ import {
 } from '../channel/protocol.js';
 import { type OutStream, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput, type SideRecord } from '../channel/records.js';
 import { RecordQueue } from '../channel/record-queue.js';
+import { cutIntoPieces } from '../channel/pieces.js';
+import { unsupportedError } from '../runtime.js';
 import { RingReader, RingWriter } from '../channel/ring.js';
 
 /** What the lane knows of a running task: the loop runtime's job. */
@@ -174,7 +176,8 @@ export class LoopLane {
   }
 
   ok(callId: number, value: unknown, owner: { readonly label: string }): void {
-    if (obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
+    const sideReadable = this.side.readsWhileBlocked;
+    if (sideReadable && obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
     const w = scratch.reset();
     try {
       writeOk(w, callId, value, owner);
@@ -182,14 +185,28 @@ export class LoopLane {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (!structurallyCloneable(value)) {
         this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
+      } else if (!sideReadable) {
+        this.fail(callId, sharedToBlockedThread());
       } else {
         this.postValue(callId, value);
       }
       return;
     }
     // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
-    if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
-    else this.publish(callId, w);
+    // Where a blocked submitter could not read it there, it goes through the ring in pieces.
+    if (w.pos <= MAX_INLINE_RECORD) this.publish(callId, w);
+    else if (sideReadable) this.postValue(callId, value);
+    else this.publishInPieces(callId, w);
+  }
+
+  private publishInPieces(callId: number, w: ByteWriter): void {
+    if (callId === this.boxCallId) this.boxCallId = -1;
+    this.unannounced = true;
+    cutIntoPieces(callId, w.copy(), (piece) => {
+      if (this.backlog.length === 0 && this.results.tryWrite(piece.buf, piece.pos)) return;
+      this.backlog.push(piece.buf, piece.pos);
+    });
+    this.flush();
   }
 
   private postValue(callId: number, value: unknown): void {
@@ -218,7 +235,10 @@ export class LoopLane {
         return this.answers.write(w.buf, w.pos);
       }
     }
-    if (w.pos > MAX_INLINE_RECORD) return this.post({ record: w.copy() }); // a huge error
+    if (w.pos > MAX_INLINE_RECORD) {
+      // A huge error.
+      return this.side.readsWhileBlocked ? this.post({ record: w.copy() }) : this.publishInPieces(callId, w);
+    }
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);
     this.flush();
@@ -313,3 +333,10 @@ export class LoopLane {
     Atomics.notify(this.words, L_RES_SEQ);
   }
 }
+
+/** Where only postMessage can carry a result and a blocked thread cannot read what it carries. */
+const sharedToBlockedThread = (): Error =>
+  unsupportedError(
+    'A SharedArrayBuffer in the result of a task submitted from a thread that did not start the loop',
+    'such a result travels on a BroadcastChannel, which this runtime cannot read while the thread waits',
+  );

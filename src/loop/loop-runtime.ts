@@ -10,6 +10,7 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
+import { broadcastReadsSync } from '../runtime.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_DOORBELL, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
@@ -63,6 +64,7 @@ export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
   private readonly lanes: LoopLane[] = [];
   private readonly announcements: BroadcastChannel;
+  private readonly readsAnnouncements: boolean;
   private lanesSeen = 0;
   private stopping = false;
   private crashCause: unknown;
@@ -79,6 +81,7 @@ export class LoopRuntime implements JobSink {
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
+    this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -105,6 +108,9 @@ export class LoopRuntime implements JobSink {
   }
 
   private takeAnnouncedLanes(): void {
+    // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
+    // the pump does not park while the count is ahead, so the event loop turns and delivers it.
+    if (!this.readsAnnouncements) return;
     const announced = Atomics.load(this.control.words, C_LANES);
     while (this.lanesSeen !== announced) {
       const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
