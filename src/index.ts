@@ -8,6 +8,8 @@ export type { LoopId, ManagerInfo } from './registry/registry.js';
 export { TaskFuture, SyncFuture } from './future.js';
 export { Task, task, defineTasks, inlineTask } from './task.js';
 export type { DefineTasksOptions, TaskMakers } from './task.js';
+export { syncModule, syncFunction } from './sync-functions.js';
+export type { SyncFunction, SyncModule, SyncOptions } from './sync-functions.js';
 export { currentSignal } from './loop/task-context.js';
 export {
   SideloopError,

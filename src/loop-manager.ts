@@ -57,6 +57,8 @@ export class LoopManager implements AsyncDisposable {
   private run: LoopRun | undefined;
   private cachedView: RunView | undefined;
   private released = false;
+  /** Owner only: why the last start() threw, for the error of a later submit. */
+  private startFailure: Error | undefined;
 
   /** Creates a manager owned by this thread and registers it for its id (replacing this thread's entry). */
   constructor(opts?: LoopManagerOptions) {
@@ -149,8 +151,15 @@ export class LoopManager implements AsyncDisposable {
       throw new LoopAlreadyRunningError(`Loop "${this.name}" is already ${this.state}${this.state === 'stopping' ? '; await stop() first' : ''}`);
     }
     const taskType = o.taskType ?? null;
-    this.run = new LoopRun(this.registry, this.slot, this.name, taskType, this.workerOptions!);
-    this.cachedView = undefined;
+    this.startFailure = undefined;
+    try {
+      this.run = new LoopRun(this.registry, this.slot, this.name, taskType, this.workerOptions!);
+    } catch (err) {
+      this.startFailure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      this.cachedView = undefined;
+    }
     debug('started loop %s (key %s, type %s)', this.name, this.run.key, taskType);
     return this;
   }
@@ -175,7 +184,9 @@ export class LoopManager implements AsyncDisposable {
     const o = checkSubmitOptions(task, opts);
     const view = this.runView();
     if (this.released || !view.control.accepting) {
-      throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}`);
+      const failure = this.startFailure;
+      const why = failure ? ` (its last start() failed: ${failure.message})` : '';
+      throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}${why}`, failure && { cause: failure });
     }
     const taskType = o.taskType ?? task.taskType ?? null;
     if (view.taskType !== null && taskType !== view.taskType) {

@@ -179,3 +179,12 @@ export function inlineTask<A extends unknown[], R>(fn: (...args: A) => R, ...arg
   if (/^class\b/.test(source)) throw new TypeError('inlineTask needs a function, got a class');
   return new Task<Awaited<R>>(taskCode('inline', source, fn.name, null), args);
 }
+
+/**
+ * @internal `inlineTask` split in two: the function's source is read and checked
+ * once, and each call of the maker only pairs it with arguments.
+ */
+export function inlineTaskMaker<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Task<Awaited<R>> {
+  const code = inlineTask(fn as (...args: unknown[]) => R).code as TaskCode;
+  return (...args: A) => new Task<Awaited<R>>(code, args);
+}

@@ -4,7 +4,7 @@
 // every answer reaches its own future.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError } from '../dist/index.js';
+import { CancelledError, inlineTask } from '../dist/index.js';
 import { tasks, withLoop } from './helpers.mjs';
 
 const sync = { returnSyncFuture: true };
@@ -54,5 +54,28 @@ test('a lone call cancelled before or while it runs frees the box, and later cal
     }
     const stats = mgr.stats();
     assert.equal(stats.pending, 0);
+  });
+});
+
+test('bursts of first-use inline tasks: a boxed submit never overtakes the ring records that define its function', { timeout: 60000 }, async () => {
+  // Each task is a new function, so each submit sends a DefineFn in the ring, then (when the
+  // box is free) the Submit in the box. A task answered during the loop's drain freed the box,
+  // and the next boxed Submit was taken before its DefineFn: "unknown function id", ~40 in 50k.
+  await withLoop({}, async (mgr) => {
+    let n = 0;
+    for (let burst = 0; burst < 10; burst++) {
+      const futures = [];
+      for (let i = 0; i < 5000; i++, n++) {
+        const fn = new Function(`(globalThis.__starts ??= []).push(${n}); return ${n};`);
+        futures.push(mgr.submitTask(inlineTask(fn)));
+      }
+      const settled = await Promise.allSettled(futures);
+      const failed = settled.filter((s) => s.status === 'rejected');
+      assert.equal(failed.length, 0, `${failed.length} failed, the first: ${failed[0]?.reason}`);
+    }
+    const starts = await mgr.submitTask(inlineTask(() => globalThis.__starts));
+    assert.equal(starts.length, n);
+    const inversions = starts.filter((v, i) => i > 0 && v < starts[i - 1]).length;
+    assert.equal(inversions, 0, 'tasks started in submit order');
   });
 });

@@ -114,8 +114,10 @@ export const L_ANSWERS_READ = 3; // answers the submitter has taken from the ans
 export const REQ_BOX_OFFSET = 16; // request box record, bytes 16..56
 // Submitter, on every drain; read by the loop only when its ring runs short.
 export const L_RES_HEAD = 32; // result ring: consumer position
+export const L_RES_SIDE_TAKEN = 33; // results the submitter has taken from the side channel (task output keeps its order by it)
 // Submitter, only when it parks; read by the loop after every batch of results.
 export const L_WAITING = 64; // WAIT_* flags, set by the submitter before it waits
+export const L_OUT_WAITING = 65; // 1 while the submitter's event loop waits for task output (output-watcher.ts)
 // Loop, on every result; polled by the submitter.
 export const L_RES_TAIL = 96; // result ring: producer position
 export const L_RES_SIDE = 97; // results posted on the side channel
@@ -123,6 +125,7 @@ export const L_RES_SEQ = 98; // bumped after publishing results while the submit
 export const L_RES_BACKLOG = 99; // 1 while the loop holds results the full ring could not take
 export const L_RES_BOX = 100; // answer box: sequence number of the record at RES_BOX_OFFSET
 export const RES_BOX_OFFSET = 404; // answer box record, bytes 404..444
+export const L_OUT_SEQ = 112; // bumped after publishing task output while L_OUT_WAITING is set
 // Loop, on every drain; read by the submitter only when its ring runs short or it uses the side channel.
 export const L_REQ_HEAD = 128; // request ring: consumer position
 export const L_REQ_SIDE_TAKEN = 129; // side-channel requests taken
