@@ -20,6 +20,7 @@
  */
 import v8 from 'node:v8';
 import { TaskSerializationError } from '../errors.js';
+import { runtimeName, serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -379,12 +380,17 @@ function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
 }
 
+/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
+const onNode = runtimeName.startsWith('Node ');
+
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
  * it: the base Serializer, whose typed arrays are V8's own (see the top).
  * Throws for what it cannot clone (functions, symbols, SharedArrayBuffers, host objects).
  */
 export function cloneBytes(value: unknown): Buffer {
+  // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
+  if (!onNode) return serialize(value);
   const ser = new v8.Serializer();
   ser.writeHeader();
   ser.writeValue(value);
@@ -393,6 +399,7 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
+  if (!onNode) return v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
