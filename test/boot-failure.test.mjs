@@ -8,7 +8,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { distUrl, fixture, runScript } from './helpers.mjs';
+import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
+
+const nodeOnly = onlyOn('node', "about Node's preload flags and Worker errors");
 
 /** A child script that starts a loop with `execArgv`, submits once blocking and once awaiting, and prints both errors. */
 function bothWays(dist, execArgv) {
@@ -47,7 +49,7 @@ const cases = [
 ];
 
 for (const [what, execArgv, cause, code] of cases) {
-  test(`${what}: blocked and awaiting callers get the same LoopCrashedError with the real cause`, { timeout: 40000 }, async () => {
+  test(`${what}: blocked and awaiting callers get the same LoopCrashedError with the real cause`, { timeout: 40000, skip: nodeOnly }, async () => {
     const error = await run(distUrl, execArgv);
     assert.equal(error.name, 'LoopCrashedError');
     assert.equal(error.exitCode, 1);
@@ -57,7 +59,7 @@ for (const [what, execArgv, cause, code] of cases) {
   });
 }
 
-test('a loop thread entry missing from a bundle: both callers get the same error naming the missing file', { timeout: 40000 }, async () => {
+test('a loop thread entry missing from a bundle: both callers get the same error naming the missing file', { timeout: 40000, skip: nodeOnly }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
   try {
     cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
@@ -72,7 +74,7 @@ test('a loop thread entry missing from a bundle: both callers get the same error
   }
 });
 
-test('a loop that boots normally is untouched by the guard, and a loop started from a loop thread boots too', { timeout: 40000 }, async () => {
+test('a loop that boots normally is untouched by the guard, and a loop started from a loop thread boots too', { timeout: 40000, skip: nodeOnly }, async () => {
   const { code, stdout, stderr } = await runScript(`
 import { LoopManager, defineTasks, inlineTask } from ${JSON.stringify(distUrl)};
 const outer = new LoopManager({ name: 'outer' }).start();
