@@ -18,6 +18,7 @@ import {
   L_RES_HEAD,
   L_RES_SEQ,
   L_RES_SIDE,
+  L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_WAITING,
   LoopState,
@@ -28,10 +29,12 @@ import {
 } from '../channel/protocol.js';
 import {
   FnKind,
+  OutStream,
   Res,
   newResultHead,
   readErr,
   readOkValue,
+  readOutput,
   readResultHead,
   writeCancel,
   writeDefineFn,
@@ -48,6 +51,7 @@ import type { LoopControl } from '../registry/control.js';
 import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
+import { OutputWatcher } from './output-watcher.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -72,6 +76,14 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
+/** This thread's open lanes: what task output has arrived on them is written when the thread exits. */
+const openLanes = new Set<ClientLane>();
+let exitHooked = false;
+
+function writeOutputAtExit(): void {
+  for (const lane of openLanes) lane.drain();
+}
+
 /** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
 export const FIRST_CALL_ID = 1;
 
@@ -95,6 +107,7 @@ export class ClientLane implements CallHost {
   private readonly head = newResultHead();
   private readonly blocked = new BlockedWait();
   private readonly poller: ResultPoller;
+  private readonly outputWatcher: OutputWatcher;
   private ended = false;
 
   constructor(
@@ -122,6 +135,12 @@ export class ClientLane implements CallHost {
       },
       probe: () => this.link.probe?.(),
     });
+    this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
+    openLanes.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', writeOutputAtExit);
+    }
   }
 
   // ---- submitting ----
@@ -246,6 +265,7 @@ export class ClientLane implements CallHost {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
       this.sideResultsTaken = (this.sideResultsTaken + 1) | 0; // wraps as the shared word does
+      Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);
       this.settleFrom(new ByteReader(message.record), message);
     }
   }
@@ -257,6 +277,7 @@ export class ClientLane implements CallHost {
   private settleFrom(r: ByteReader, side?: SideRecord): void {
     const head = this.head;
     readResultHead(r, head);
+    if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
     if (call === undefined) return; // already settled here (cancelled, timed out)
     if (call === this.boxCall) this.boxCall = undefined;
@@ -370,6 +391,18 @@ export class ClientLane implements CallHost {
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {
     this.ended = true;
+    this.outputWatcher.close();
+    openLanes.delete(this);
     this.side.close();
+  }
+}
+
+/** Writes what a task wrote through this thread's own streams, so hooks on their `write` see it. */
+function writeTaskOutput(r: ByteReader): void {
+  const { stream, chunk } = readOutput(r);
+  try {
+    (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
+  } catch {
+    // A closed stream (EPIPE) loses the output, not the result that follows it.
   }
 }
