@@ -252,7 +252,7 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
-    this.side.pump?.();
+    this.sender.pumpSide();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
       this.settleFrom(this.boxReader.at(this.answers.offset));
@@ -364,9 +364,18 @@ export class ClientLane implements CallHost {
     }
   }
 
-  /** True when results are waiting to be drained, in the ring or on the side channel. */
+  /**
+   * True when results are waiting to be drained, in the ring or on the side
+   * channel, or when draining would send requests held for a loop that now
+   * listens (the loop wakes this thread when it connects the lane).
+   */
   private hasResults(): boolean {
-    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
+    return (
+      this.answers.hasData() ||
+      this.results.hasData() ||
+      Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken ||
+      this.sender.canPumpSide()
+    );
   }
 
   /** hasResults for the spin: checks data, not the sequence word, so a result published just before the spin is not missed. */

@@ -99,9 +99,13 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /** Tells the submitter the loop now listens on the side channel. */
+  /**
+   * Tells the submitter the loop now listens on the side channel, and wakes it:
+   * a submitter parked with requests held for this moment sends them now.
+   */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
+    this.wake();
   }
 
   hasRequests(): boolean {
