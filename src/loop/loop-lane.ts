@@ -3,10 +3,10 @@
  * channel) and writes results (ring, or side channel when the ring is full).
  */
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader, BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -101,9 +101,13 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /** Tells the submitter the loop now listens on the side channel. */
+  /**
+   * Tells the submitter the loop now listens on the side channel, and wakes it:
+   * a submitter parked with requests held for this moment sends them now.
+   */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
+    this.wake();
   }
 
   hasRequests(): boolean {
@@ -183,20 +187,19 @@ export class LoopLane {
       writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!structurallyCloneable(value)) {
-        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
-      } else if (!sideReadable) {
-        this.fail(callId, sharedToBlockedThread());
+      if (err instanceof PostMessageOnly) {
+        if (sideReadable) this.postValue(callId, value);
+        else this.fail(callId, sharedToBlockedThread());
       } else {
-        this.postValue(callId, value);
+        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
       }
       return;
     }
-    // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
-    // Where a blocked submitter could not read it there, it goes through the ring in pieces.
-    if (w.pos <= MAX_INLINE_RECORD) this.publish(callId, w);
-    else if (sideReadable) this.postValue(callId, value);
-    else this.publishInPieces(callId, w);
+    // A record too big for the ring goes on the side channel as the bytes already made (publish):
+    // cloning the value again would serialize it twice, and the submitter decodes these bytes
+    // where a failure (a value too deep for its stack) rejects this one call. Where a blocked
+    // submitter cannot read the side channel (Bun, Deno), it goes through the ring in pieces.
+    this.publish(callId, w);
   }
 
   private publishInPieces(callId: number, w: ByteWriter): void {
@@ -236,7 +239,6 @@ export class LoopLane {
       }
     }
     if (w.pos > MAX_INLINE_RECORD) {
-      // A huge error.
       return this.side.readsWhileBlocked ? this.post({ record: w.copy() }) : this.publishInPieces(callId, w);
     }
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
