@@ -6,11 +6,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { fromErrorData } from '../channel/error-codec.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
   C_SUBMITTED,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
@@ -193,10 +196,13 @@ export class ClientLane implements CallHost {
       writeSubmitArgs(w, task.args, task);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+      if (!(err instanceof PostMessageOnly)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    if (!encoded) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    // A record too big for the ring goes on the side channel as the bytes already made (sender.send):
+    // cloning the arguments again would serialize them twice.
+    if (w.pos > MAX_INLINE_RECORD) return this.sender.send(w);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);
@@ -280,14 +286,27 @@ export class ClientLane implements CallHost {
     readResultHead(r, head);
     if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
