@@ -12,6 +12,9 @@ import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import { PieceJoiner } from '../channel/pieces.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
   C_SUBMITTED,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
@@ -53,6 +56,7 @@ import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
 import { OutputWatcher } from './output-watcher.js';
+import { enterBlockedWait } from './wait-graph.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -288,14 +292,27 @@ export class ClientLane implements CallHost {
       return whole && this.settleFrom(whole);
     }
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
@@ -331,11 +348,23 @@ export class ClientLane implements CallHost {
   // ---- blocking ----
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
-    if (hostedLoopKey() === this.link.loopKey) {
+    const host = hostedLoopKey();
+    if (host === undefined) return this.waitLoop(call, timeoutMs);
+    if (host === this.link.loopKey) {
       throw new DeadlockError(
         `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
       );
     }
+    // A loop thread: its wait is recorded, so a loop that blocks on this one in turn sees the cycle.
+    const leave = enterBlockedWait(host, this.link.loopKey, `${call.label} in loop "${this.link.name}"`);
+    try {
+      this.waitLoop(call, timeoutMs);
+    } finally {
+      leave();
+    }
+  }
+
+  private waitLoop(call: Call, timeoutMs: number | undefined): void {
     let giveUpAt = -1;
     const wait = this.blocked;
     wait.reset();
