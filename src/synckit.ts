@@ -99,7 +99,7 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   const syncFn = (...args: unknown[]): unknown => {
     let reply: Reply;
     try {
-      reply = loop.run(task<Reply>(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout);
+      reply = loop.submit(task<Reply>(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout).result();
     } catch (err) {
       if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_TIMEOUT') throw err;
       // synckit's words, which its users match on; the task was aborted, so later calls are unaffected.
