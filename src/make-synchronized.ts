@@ -3,6 +3,7 @@
  * so its users switch by changing one import. Each module gets a loop of its
  * own (as make-synchronized gives it a Worker), inline functions share one;
  * a call blocks in `result()`, and what the module writes to stdout and stderr
+ * (carried like every task's output)
  * is written in the caller, in order, before the call returns.
  */
 import { type ModuleSpec, SERVING, type ValueInformation, valueInformation } from './compat/make-synchronized-runner.js';

@@ -7,10 +7,8 @@
  */
 import { inspect } from 'node:util';
 import v8 from 'node:v8';
-import { toErrorData } from '../channel/error-codec.js';
 import { FnKind } from '../channel/records.js';
 import { resolveTask } from '../loop/task-resolver.js';
-import { captureOutput, type Reply, takeOutput } from './output-capture.js';
 
 /** Set in a loop thread that serves make-synchronized calls. */
 export const SERVING = Symbol.for('sideloop.make-synchronized.serving');
@@ -97,15 +95,13 @@ async function act(spec: ModuleSpec, action: Action, path: PropertyPath, args: u
   }
 }
 
-/** The task every sideloop/make-synchronized call runs. */
-export async function makeSynchronizedCall(spec: ModuleSpec, action: Action, path: PropertyPath, args: unknown[]): Promise<Reply> {
-  captureOutput();
+/** The task every sideloop/make-synchronized call runs. Its output reaches the caller as every task's does. */
+export async function makeSynchronizedCall(spec: ModuleSpec, action: Action, path: PropertyPath, args: unknown[]): Promise<unknown> {
   try {
-    return { v: await act(spec, action, path, args), o: takeOutput() };
+    return await act(spec, action, path, args);
   } catch (err) {
     // A rejection with a value that cannot travel fails the way make-synchronized says.
-    const error =
-      err instanceof Error || isPrimitive(err) || cloneable(err) ? err : new Error(`Cannot serialize worker response:\n${inspect(err)}`);
-    return { e: toErrorData(error), o: takeOutput() };
+    if (err instanceof Error || isPrimitive(err) || cloneable(err)) throw err;
+    throw new Error(`Cannot serialize worker response:\n${inspect(err)}`);
   }
 }

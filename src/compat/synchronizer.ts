@@ -7,12 +7,10 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { fromErrorData } from '../channel/error-codec.js';
 import type { SyncFuture } from '../future.js';
 import { task } from '../task.js';
 import { DedicatedLoop } from './dedicated-loop.js';
 import type { Action, ModuleSpec, PropertyPath, ValueInformation } from './make-synchronized-runner.js';
-import { replayOutput, type Reply } from './output-capture.js';
 
 const RUNNER_URL = new URL('./compat-runner.js', import.meta.url);
 
@@ -74,22 +72,18 @@ export class Synchronizer {
   }
 
   private call(action: Action, path: PropertyPath, args: unknown[] = []): unknown {
-    let future: SyncFuture<Reply>;
+    let future: SyncFuture<unknown>;
     try {
-      future = this.loop.submit(task<Reply>(RUNNER_URL, 'makeSynchronizedCall', this.spec, action, path, args));
+      future = this.loop.submit(task(RUNNER_URL, 'makeSynchronizedCall', this.spec, action, path, args));
     } catch (err) {
       if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_SERIALIZATION') throw err;
       throw Object.assign(new DOMException(`Cannot serialize request data:\n${inspect(args)}`, 'DataCloneError'), { requestData: args, cause: err });
     }
-    let reply: Reply;
     try {
-      reply = future.result();
+      return future.result();
     } catch (err) {
       return translate(err);
     }
-    replayOutput(reply.o);
-    if (reply.e) throw fromErrorData(reply.e);
-    return reply.v;
   }
 
   getInformation(path: PropertyPath): ValueInformation {
