@@ -65,7 +65,7 @@ export class LoopManager implements AsyncDisposable {
     const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
     this.init(reg, reg.create(id, name), id, name, threadId);
-    this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
+    this.workerOptions = { resourceLimits: o.resourceLimits, execArgv: o.execArgv, env: o.env, loopEntry: o.loopEntry };
     rememberOwner(this.slot, this);
     debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }

@@ -12,14 +12,11 @@ import type { LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
+import { resolveLoopEntry } from './loop-entry.js';
 import { newWorkerWithParentFlags } from './exec-argv.js';
 
 /** How the owner spawns its loop thread. */
-export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
-
-// Resolved against the built file that holds this code (dist/index.js or .cjs): the loop thread's
-// entry is built beside it as dist/loop-thread.js.
-const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
+export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env' | 'loopEntry'>;
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
 export interface RunSeams {
@@ -51,6 +48,8 @@ export class LoopRun {
     options: WorkerOptions,
     seams: RunSeams = {},
   ) {
+    // First, so that a missing entry changes nothing: LoopEntryNotFoundError, and the manager stays as it was.
+    const entry = seams.entry ?? resolveLoopEntry(options.loopEntry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -69,7 +68,7 @@ export class LoopRun {
       lifePort: life.port2,
     };
     const create = (execArgv: string[]): Worker =>
-      new Worker(seams.entry ?? loopThreadUrl, {
+      new Worker(entry, {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
