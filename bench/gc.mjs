@@ -23,15 +23,22 @@ if (process.argv[2] === '--child') {
   }
   await mgr.stop();
 } else {
+  // A GC line's fields: name=value pairs up to Node 24, a JSON object after "GC: " from Node 26.
+  const gcFields = (line) => {
+    const json = line.indexOf(' GC: {');
+    if (json >= 0) return JSON.parse(line.slice(json + 5));
+    if (!line.includes(' gc=')) return undefined;
+    return Object.fromEntries(line.split(/\s+/).map((kv) => kv.split('=')).filter((kv) => kv.length === 2));
+  };
   const self = fileURLToPath(import.meta.url);
   const out = spawnSync(process.execPath, ['--trace-gc-nvp', '--expose-gc', ...flags, self, '--child', String(inFlight), String(bursts)], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
   // Each line starts with [pid:isolate]; the submitting thread's isolate prints first (see gc() above).
   const byIsolate = new Map();
   for (const line of out.stdout.split('\n')) {
-    if (!line.includes(' gc=')) continue;
+    const f = gcFields(line);
+    if (f === undefined) continue;
     const isolate = line.slice(0, line.indexOf(']'));
-    const f = Object.fromEntries(line.split(/\s+/).map((kv) => kv.split('=')).filter((kv) => kv.length === 2));
     const s = byIsolate.get(isolate) ?? { allocated: 0, promoted: 0, pause: 0, scavenges: 0 };
     byIsolate.set(isolate, s);
     s.allocated += Number(f.allocated) || 0;

@@ -32,7 +32,7 @@ export interface StartOptions {
 export interface StopOptions {
   /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
   cancelPending?: boolean;
-  /** Terminate the loop thread if it has not finished by then. */
+  /** Terminate the loop thread if it has not finished by then. `Infinity`, or more than MAX_TIMER_MS: never. */
   timeoutMs?: number;
 }
 
@@ -43,7 +43,7 @@ export interface SubmitTaskOptions {
   taskType?: string;
   /** Cancels the task when it aborts. */
   signal?: AbortSignal;
-  /** Aborts the task and rejects its future with TimeoutError when it runs longer. */
+  /** Aborts the task and rejects its future with TimeoutError when it runs longer. `Infinity`, or more than MAX_TIMER_MS: no timeout. */
   timeoutMs?: number;
   /** ArrayBuffers and MessagePorts among the arguments to move instead of copy. */
   transfer?: readonly (ArrayBuffer | MessagePort)[];
@@ -56,6 +56,18 @@ export interface GetOrCreateOptions {
   forceCreate?: boolean;
   /** Resolve only: throw ManagerNotFound instead of creating. */
   strictlyGet?: boolean;
+}
+
+/**
+ * The longest a Node timer waits (2^31 - 1 ms, ~24.8 days): a longer delay
+ * (Infinity too) would fire after 1 ms, so a `timeoutMs` beyond it means no
+ * timeout at all, never a shorter one.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The timeout to arm for a `timeoutMs` option: undefined for none, or for one longer than a timer can wait. */
+export function timerMs(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS ? timeoutMs : undefined;
 }
 
 // ---- each entry point's options, checked in one place ----

@@ -1,5 +1,8 @@
 // Shared bits for the tests: fixture URLs, a loop that is always stopped, child scripts.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { LoopManager, defineTasks } from '../dist/index.js';
@@ -20,13 +23,42 @@ export async function withLoop(options, fn) {
   }
 }
 
+/** The runtime running the tests: the suite runs on Node, Bun and Deno alike. */
+export const runtime = typeof globalThis.Deno !== 'undefined' ? 'deno' : process.versions.bun ? 'bun' : 'node';
+
+/** For `test(name, { skip: onlyOn('node', why) })`: the reason a test about one runtime's internals skips elsewhere. */
+export const onlyOn = (wanted, why) => (runtime === wanted ? false : `${why} (not on ${runtime})`);
+
+// Flags the tests pass in Node's spelling. Bun and Deno run TypeScript themselves (no tsx);
+// Deno takes V8's flags through --v8-flags.
+const isTsxImport = (flags, i) => (flags[i] === '--import' && flags[i + 1] === 'tsx') || (flags[i - 1] === '--import' && flags[i] === 'tsx');
+
+/** The arguments that run script `file` with `execArgv` (Node's spelling) on this runtime. */
+export function scriptArgv(file, execArgv = [], args = []) {
+  if (runtime === 'node') return [...execArgv, file, ...args];
+  const flags = execArgv.filter((_, i) => !isTsxImport(execArgv, i));
+  if (runtime === 'bun') return [...flags, file, ...args];
+  const v8 = flags.length > 0 ? [`--v8-flags=${flags.join(',')}`] : [];
+  // Sloppy imports: sources import each other as './x.js', as TypeScript's ESM output does.
+  return ['run', '-A', '--unstable-sloppy-imports', ...v8, file, ...args];
+}
+
 /**
- * Runs an ES module given as source in a child Node process and collects its output.
+ * Runs an ES module given as source in a child process of this runtime and collects its
+ * output. The source is written to a file: `-e` does not run modules everywhere.
  * `timeoutMs` kills it, so a hang fails the test instead of stalling it.
  */
 export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'sideloop-test-'));
+  const file = join(dir, 'script.mjs');
+  writeFileSync(file, source);
+  return runFile(file, { timeoutMs, args, execArgv }).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Runs script `file` in a child process of this runtime; resolves with its exit and output. */
+export function runFile(file, { timeoutMs = 20000, args = [], execArgv = [] } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...execArgv, '--input-type=module', '-e', source, ...args], {
+    const child = spawn(process.execPath, scriptArgv(file, execArgv, args), {
       cwd: fileURLToPath(new URL('.', import.meta.url)),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -9,7 +9,7 @@ import {
   getOrCreateLoopManager,
   inlineTask,
 } from '../dist/index.js';
-import { distUrl, eventually, inWorker, startSignal, tasks, waitForCount } from './helpers.mjs';
+import { eventually, fixture, inWorker, startSignal, tasks, waitForCount } from './helpers.mjs';
 
 test('a three-level thread tree resolves the managers of every ancestor, including one made after the child was spawned', { timeout: 30000 }, async () => {
   const top = getOrCreateLoopManager({ id: 'tree-top' }).start();
@@ -273,17 +273,13 @@ test('a worker spawned by a task has the loop thread in its lineage, even when t
   const mgr = new LoopManager({ name: 'spawner' }).start();
   try {
     const seen = await mgr.submitTask(
-      inlineTask(async (distUrl) => {
+      inlineTask(async (probeUrl) => {
         const { Worker, threadId } = await import('node:worker_threads');
-        const source = `
-          import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
-          import { parentPort } from 'node:worker_threads';
-          try { getOrCreateLoopManager({ id: 'nowhere', strictlyGet: true }); } catch (e) { parentPort.postMessage(e.threadsSearched); }
-        `;
-        const worker = new Worker(source, { eval: true, type: 'module' });
+        // A fixture file, not eval: only Node runs eval'd module workers.
+        const worker = new Worker(new URL(probeUrl));
         const searched = await new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
         return { loopThread: threadId, searched };
-      }, distUrl),
+      }, fixture('lineage-probe.mjs').href),
     );
     assert.equal(seen.searched[1], seen.loopThread, 'the worker\'s parent is the loop thread');
     assert.ok(seen.searched.includes(threadId), 'and the loop\'s owner is further up');

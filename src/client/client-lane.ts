@@ -18,6 +18,7 @@ import {
   L_RES_HEAD,
   L_RES_SEQ,
   L_RES_SIDE,
+  L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_WAITING,
   LoopState,
@@ -28,10 +29,12 @@ import {
 } from '../channel/protocol.js';
 import {
   FnKind,
+  OutStream,
   Res,
   newResultHead,
   readErr,
   readOkValue,
+  readOutput,
   readResultHead,
   writeCancel,
   writeDefineFn,
@@ -43,10 +46,12 @@ import { RingReader } from '../channel/ring.js';
 import { BlockedWait } from '../channel/wait-policy.js';
 import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
 import { hostedLoopKey } from '../loop/task-context.js';
+import { timerMs } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
+import { OutputWatcher } from './output-watcher.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -71,6 +76,14 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
+/** This thread's open lanes: what task output has arrived on them is written when the thread exits. */
+const openLanes = new Set<ClientLane>();
+let exitHooked = false;
+
+function writeOutputAtExit(): void {
+  for (const lane of openLanes) lane.drain();
+}
+
 /** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
 export const FIRST_CALL_ID = 1;
 
@@ -94,6 +107,7 @@ export class ClientLane implements CallHost {
   private readonly head = newResultHead();
   private readonly blocked = new BlockedWait();
   private readonly poller: ResultPoller;
+  private readonly outputWatcher: OutputWatcher;
   private ended = false;
 
   constructor(
@@ -121,6 +135,12 @@ export class ClientLane implements CallHost {
       },
       probe: () => this.link.probe?.(),
     });
+    this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
+    openLanes.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', writeOutputAtExit);
+    }
   }
 
   // ---- submitting ----
@@ -129,11 +149,12 @@ export class ClientLane implements CallHost {
     const fnId = this.fnIds.get(task.key) ?? this.define(task);
     const call = new Call<T>(this.nextCallId, this, task.code);
     this.nextCallId = nextCallId(this.nextCallId);
-    if (opts.timeoutMs !== undefined) call.deadline = performance.now() + opts.timeoutMs;
+    const timeoutMs = timerMs(opts.timeoutMs);
+    if (timeoutMs !== undefined) call.deadline = performance.now() + timeoutMs;
     // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);
     try {
-      this.sendSubmit(call, fnId, task, taskType, opts);
+      this.sendSubmit(call, fnId, task, taskType, opts.transfer, timeoutMs);
     } catch (err) {
       this.calls.take(call.id);
       throw err;
@@ -152,13 +173,20 @@ export class ClientLane implements CallHost {
     if (this.results.hasData()) this.drain();
   }
 
-  private sendSubmit(call: Call, fnId: number, task: Task, taskType: string | null, opts: SubmitOptions): void {
-    const transfer = opts.transfer !== undefined && opts.transfer.length > 0 && this.side.canTransfer ? opts.transfer : undefined;
+  private sendSubmit(
+    call: Call,
+    fnId: number,
+    task: Task,
+    taskType: string | null,
+    transferOption: SubmitOptions['transfer'],
+    timeoutMs: number | undefined,
+  ): void {
+    const transfer = transferOption !== undefined && transferOption.length > 0 && this.side.canTransfer ? transferOption : undefined;
     if (transfer || obviouslyBig(task.args, MAX_INLINE_RECORD, true)) {
       // Arguments too big for the ring go as they are: one structured clone copies less than our bytes would.
-      return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, transfer);
+      return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, transfer);
     }
-    const w = this.header(call, fnId, taskType, opts.timeoutMs, false);
+    const w = this.header(call, fnId, taskType, timeoutMs, false);
     let encoded = true;
     try {
       writeSubmitArgs(w, task.args, task);
@@ -167,7 +195,7 @@ export class ClientLane implements CallHost {
       if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, opts.timeoutMs, true), task, undefined);
+    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);
@@ -237,6 +265,7 @@ export class ClientLane implements CallHost {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
       this.sideResultsTaken = (this.sideResultsTaken + 1) | 0; // wraps as the shared word does
+      Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);
       this.settleFrom(new ByteReader(message.record), message);
     }
   }
@@ -248,6 +277,7 @@ export class ClientLane implements CallHost {
   private settleFrom(r: ByteReader, side?: SideRecord): void {
     const head = this.head;
     readResultHead(r, head);
+    if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
     if (call === undefined) return; // already settled here (cancelled, timed out)
     if (call === this.boxCall) this.boxCall = undefined;
@@ -352,6 +382,18 @@ export class ClientLane implements CallHost {
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {
     this.ended = true;
+    this.outputWatcher.close();
+    openLanes.delete(this);
     this.side.close();
+  }
+}
+
+/** Writes what a task wrote through this thread's own streams, so hooks on their `write` see it. */
+function writeTaskOutput(r: ByteReader): void {
+  const { stream, chunk } = readOutput(r);
+  try {
+    (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
+  } catch {
+    // A closed stream (EPIPE) loses the output, not the result that follows it.
   }
 }

@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { LoopState, StopMode, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import type { LoopManagerOptions } from '../options.js';
+import { timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
@@ -75,7 +75,16 @@ export class LoopRun {
         execArgv,
         ...(options.env && { env: options.env }),
       });
-    this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
+    try {
+      this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
+    } catch (err) {
+      // No thread was made (execArgv or env refused): the run ends here, stopped, so neither
+      // this manager nor a handle in another thread waits for a loop that will never boot.
+      this.control.setState(LoopState.Stopped);
+      side.port1.close();
+      life.port1.close();
+      throw err;
+    }
     this.worker.unref();
     this.lifePort = life.port1;
     this.lifePort.unref();
@@ -116,6 +125,7 @@ export class LoopRun {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
+    timeoutMs = timerMs(timeoutMs);
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => {
         debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);

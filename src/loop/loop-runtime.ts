@@ -13,6 +13,7 @@ import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_DOORBELL, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
+  type OutStream,
   Req,
   newSubmitHead,
   readCancel,
@@ -225,6 +226,16 @@ export class LoopRuntime implements JobSink {
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
   }
+
+  /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
+  readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
+    const job = this.opts.scope.getStore() as Job | undefined;
+    const lane = job?.lane ?? this.lanes[0];
+    if (lane === undefined) return false;
+    lane.output(stream, chunk);
+    this.scheduleAnnounce();
+    return true;
+  };
 
   // ---- telling submitters ----
 

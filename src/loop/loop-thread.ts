@@ -11,6 +11,7 @@ import { Registry } from '../registry/registry.js';
 import { inheritLoaders } from './loaders.js';
 import { LoopRuntime } from './loop-runtime.js';
 import { installLoopThreadContext } from './task-context.js';
+import { captureOutput } from './task-output.js';
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
 const control = new Registry(boot.registry).control(boot.slot, boot.gen);
@@ -26,6 +27,8 @@ const runtime = new LoopRuntime({
   exit: (code) => process.exit(code),
 });
 runtime.connect(boot.ownerLane);
+// Before anything a task module could print: output rides the lanes from here on.
+captureOutput(runtime.output);
 
 process.on('uncaughtExceptionMonitor', (err) => runtime.noteUncaught(err));
 process.on('exit', (code) => runtime.onExit(code));

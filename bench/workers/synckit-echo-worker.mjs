@@ -1,0 +1,2 @@
+import { runAsWorker } from 'synckit';
+runAsWorker(async (x) => x);
