@@ -2,10 +2,10 @@ import { defineConfig } from 'tsup';
 
 // The library: ESM and CommonJS, with types. `shims` gives the CommonJS build an
 // import.meta.url, so both builds find the loop thread's entry the same way.
-// The loop thread: ESM only, whichever build spawned it.
+// The loop thread, and the loop side of the compatibility layers: ESM only, whichever build spawned it.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', synckit: 'src/synckit.ts' },
     format: ['esm', 'cjs'],
     // Declarations marked @internal (the classes behind the public ones) stay out of the published types.
     dts: { compilerOptions: { stripInternal: true } },
@@ -15,7 +15,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    entry: { 'loop-thread': 'src/loop/loop-thread.ts' },
+    entry: { 'loop-thread': 'src/loop/loop-thread.ts', 'compat-runner': 'src/compat/runners.ts' },
     format: ['esm'],
     // Published as sideloop/loop-thread, for bundles that emit it beside themselves: it exports nothing.
     dts: true,

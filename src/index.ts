@@ -25,4 +25,5 @@ export {
   LoopEntryNotFoundError,
   TaskNotFoundError,
   TaskSerializationError,
+  UnsupportedRuntimeError,
 } from './errors.js';

@@ -2,6 +2,7 @@
  * LoopManager: the owner's side of a loop. It starts and stops the loop
  * thread, watches it for death, and submits tasks through this thread's lane.
  */
+import { workerElu } from './runtime.js';
 import { threadId } from 'node:worker_threads';
 import { Call } from './client/call.js';
 import type { ClientLane } from './client/client-lane.js';
@@ -227,7 +228,7 @@ export class LoopManager implements AsyncDisposable {
     };
     return {
       threadId: worker?.threadId ?? view.control.loopThreadId,
-      eventLoopUtilization: worker ? () => worker.performance.eventLoopUtilization() : ownerOnly('The event loop utilization'),
+      eventLoopUtilization: worker ? () => workerElu(worker) : ownerOnly('The event loop utilization'),
       ref: worker ? () => worker.ref() : ownerOnly('ref()'),
       unref: worker ? () => worker.unref() : ownerOnly('unref()'),
     };

@@ -4,6 +4,7 @@
  * RangeError for a bad value.
  */
 import { isAbsolute } from 'node:path';
+import { checkResourceLimits } from './runtime.js';
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { checkTaskType, describe, Task } from './task.js';
 
@@ -90,6 +91,7 @@ export function checkManagerOptions(opts: unknown): LoopManagerOptions {
     throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
   }
   checkLoopEntry(o.loopEntry);
+  checkResourceLimits(o.resourceLimits);
   return o as LoopManagerOptions;
 }
 

@@ -7,6 +7,7 @@
  */
 import v8 from 'node:v8';
 import { TaskSerializationError } from '../errors.js';
+import { serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -106,7 +107,7 @@ export class ByteWriter {
     this.u8(T_V8);
     let data: Buffer;
     try {
-      data = v8.serialize(value);
+      data = serialize(value);
     } catch (err) {
       const path = findUncloneable(value) ?? '';
       const at = path ? ` at ${path}` : '';
@@ -342,7 +343,7 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
   try {
-    v8.serialize(value);
+    serialize(value);
     return undefined;
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
