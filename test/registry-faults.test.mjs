@@ -96,3 +96,103 @@ test('forceCreate replaces an entry without a gap: concurrent readers always fin
   assert.ok(lookups > 1000, `the readers looked ${lookups} times`);
   assert.equal(misses, 0, `${misses} of ${lookups} lookups found no manager while it was being replaced`);
 });
+
+// A child process whose worker owns 'payments' (or 'doomed'), then reuses its slot: every slot
+// but the freed one is taken by idle fillers, so the next manager lands in the freed slot.
+const slotReuseScript = (body) => `
+  import { LoopManager, LoopCrashedError, LoopNotRunningError, defineTasks } from ${JSON.stringify(distUrl)};
+  import { Worker, threadId } from 'node:worker_threads';
+  const tasks = defineTasks(${JSON.stringify(new URL('./fixtures/tasks.mjs', import.meta.url).href)});
+  const step = new Int32Array(new SharedArrayBuffer(8)); // 0: the worker's step; 1: main's step
+  const worker = new Worker(\`
+    import { workerData } from 'node:worker_threads';
+    const { LoopManager, defineTasks } = await import(workerData.dist);
+    const tasks = defineTasks(workerData.tasks);
+    const step = new Int32Array(workerData.step);
+    const say = (n) => { Atomics.store(step, 0, n); Atomics.notify(step, 0); };
+    const waitMain = (n) => { while (Atomics.load(step, 1) < n) Atomics.wait(step, 1, Atomics.load(step, 1), 50); };
+    const first = new LoopManager({ id: 'payments' }).start();
+    await first.submitTask(tasks.echo('warm'));
+    say(1);
+    waitMain(1);
+    try { await first.submitTask(tasks.exitNow(7)); } catch {}
+    await first[Symbol.asyncDispose]();
+    const fillers = [];
+    for (;;) {
+      try { fillers.push(new LoopManager({ id: 'filler' + fillers.length })); } catch { break; }
+    }
+    // Free the first filler's slot and the last one's: whichever way slots are allocated (lowest
+    // first, or round-robin), one of them is the slot 'payments' had, and the two new managers take both.
+    await fillers.shift()[Symbol.asyncDispose]();
+    await fillers.pop()[Symbol.asyncDispose]();
+    const analytics = new LoopManager({ id: 'analytics' }).start();
+    const spare = new LoopManager({ id: 'spare' }).start();
+    await analytics.submitTask(tasks.echo('warm'));
+    await spare.submitTask(tasks.echo('warm'));
+    say(2);
+    waitMain(2);
+    await analytics.stop();
+    await spare.stop();
+    for (const f of fillers) await f[Symbol.asyncDispose]();
+  \`, { eval: true, workerData: { step: step.buffer, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(new URL('./fixtures/tasks.mjs', import.meta.url).href)} } });
+  const waitWorker = async (n) => { while (Atomics.load(step, 0) < n) await new Promise((r) => setTimeout(r, 5)); };
+  const tell = (n) => { Atomics.store(step, 1, n); Atomics.notify(step, 1); };
+  await waitWorker(1);
+  const handle = LoopManager.allInstances().find((m) => m.id === 'payments');
+  ${body}
+  tell(2);
+  await new Promise((r) => worker.once('exit', r));
+`;
+
+test('a handle on a disposed manager never drives the manager that took its slot', { timeout: 60000 }, async () => {
+  const { code, stdout, stderr } = await runScript(
+    slotReuseScript(`
+      tell(1);
+      await waitWorker(2);
+      console.log('state', handle.state, handle.isRunning);
+      try {
+        const ran = await handle.submitTask(tasks.whereAmI());
+        console.log('ran on', ran);
+      } catch (e) {
+        console.log('submit', e.name);
+      }
+    `),
+    { timeoutMs: 50000 },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^state stopped false$/m);
+  assert.match(stdout, /^submit LoopNotRunningError$/m);
+});
+
+test('a future on a loop that crashed stays LoopCrashedError when its slot is reused before the waiter looks', { timeout: 60000 }, async () => {
+  const { code, stdout, stderr } = await runScript(
+    slotReuseScript(`
+      const pending = handle.submitTask(tasks.sleep(60000)).catch((e) => e);
+      tell(1);
+      // Busy in JavaScript, not in a sideloop wait, while the loop crashes and its slot is reused.
+      while (Atomics.load(step, 0) < 2) Atomics.wait(step, 0, Atomics.load(step, 0), 20);
+      const err = await pending;
+      console.log('error', err.name, err.exitCode);
+      console.log('stats', JSON.stringify(handle.stats()));
+    `),
+    { timeoutMs: 50000 },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^error LoopCrashedError 7$/m);
+});
+
+test('stats() of a crashed loop counts nothing as running or pending: what was lost counts as failed', { timeout: 30000 }, async () => {
+  const { LoopManager } = await import(distUrl);
+  const { tasks, startSignal } = await import('./helpers.mjs');
+  const mgr = new LoopManager({ name: 'lost-work' }).start();
+  const started = startSignal();
+  const sleepers = [1, 2, 3].map(() => mgr.submitTask(tasks.sleep(60000, null, started.buffer)).catch((e) => e));
+  assert.ok(await started.reached(3));
+  await mgr.submitTask(tasks.exitNow(4)).catch((e) => e);
+  await Promise.all(sleepers);
+  const stats = mgr.stats();
+  assert.equal(mgr.state, 'crashed');
+  assert.equal(stats.running, 0);
+  assert.equal(stats.pending, 0);
+  assert.equal(stats.completed + stats.failed + stats.cancelled, 4, JSON.stringify(stats));
+});

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { ErrorData } from './error-codec.js';
 
 /**
  * The shared memory between submitting threads and a loop thread: every
@@ -191,6 +192,16 @@ export interface LoopBootData {
   /** The owner's lane, connected before the thread starts; others announce theirs (LaneAnnouncement). */
   readonly ownerLane: LaneBootData;
 }
+
+/** What the boot guard (loop/boot-guard.ts) posts on the life port when a loop thread dies before it boots. */
+export const BOOT_FAILURE = 'sideloop:boot-failure';
+export interface BootFailure {
+  readonly kind: typeof BOOT_FAILURE;
+  readonly exitCode: number;
+  readonly error: ErrorData;
+}
+/** Set on a loop thread's globalThis once the loop runtime watches the thread's deaths itself. */
+export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');
 
 export interface LaneBootData {
   readonly memory: SharedArrayBuffer;

@@ -99,7 +99,8 @@ export function writeSubmitHead(
 
 /** Throws TaskSerializationError for what v8.serialize refuses. */
 export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner): void {
-  w.value(args, 'The arguments', task);
+  // The list comes from rest parameters (task.ts): no holes, no named properties.
+  w.value(args, 'The arguments', task, true);
 }
 
 export function writeCancel(w: ByteWriter, callId: number, timedOut: boolean): void {

@@ -6,9 +6,9 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { fromErrorData } from '../channel/error-codec.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import {
   C_SUBMITTED,
@@ -192,10 +192,13 @@ export class ClientLane implements CallHost {
       writeSubmitArgs(w, task.args, task);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+      if (!(err instanceof PostMessageOnly)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    if (!encoded) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    // A record too big for the ring goes on the side channel as the bytes already made (sender.send):
+    // cloning the arguments again would serialize them twice.
+    if (w.pos > MAX_INLINE_RECORD) return this.sender.send(w);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);
@@ -249,7 +252,7 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
-    this.side.pump?.();
+    this.sender.pumpSide();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
       this.settleFrom(this.boxReader.at(this.answers.offset));
@@ -361,9 +364,18 @@ export class ClientLane implements CallHost {
     }
   }
 
-  /** True when results are waiting to be drained, in the ring or on the side channel. */
+  /**
+   * True when results are waiting to be drained, in the ring or on the side
+   * channel, or when draining would send requests held for a loop that now
+   * listens (the loop wakes this thread when it connects the lane).
+   */
   private hasResults(): boolean {
-    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
+    return (
+      this.answers.hasData() ||
+      this.results.hasData() ||
+      Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken ||
+      this.sender.canPumpSide()
+    );
   }
 
   /** hasResults for the spin: checks data, not the sequence word, so a result published just before the spin is not missed. */

@@ -4,19 +4,31 @@
  * and stops it. A manager makes one per start().
  * @internal
  */
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
-import { LoopState, StopMode, type LoopBootData } from '../channel/protocol.js';
+import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
 import { timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
+import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
 import { resolveLoopEntry } from './loop-entry.js';
-import { newWorkerWithParentFlags } from './exec-argv.js';
 
 /** How the owner spawns its loop thread. */
 export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env' | 'loopEntry'>;
+
+// Built beside the loop thread's entry: preloaded first into every loop thread, it reports a death
+// before boot. Optional: a bundle that emitted only loop-thread.js runs without it.
+const bootGuards = new Map<string, string | undefined>();
+function bootGuard(entry: URL): string | undefined {
+  const url = new URL('./boot-guard.cjs', entry);
+  if (!bootGuards.has(url.href)) bootGuards.set(url.href, url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined);
+  return bootGuards.get(url.href);
+}
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
 export interface RunSeams {
@@ -72,7 +84,7 @@ export class LoopRun {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv,
+        execArgv: withBootGuard(execArgv, bootGuard(entry)),
         ...(options.env && { env: options.env }),
       });
     try {
@@ -104,15 +116,25 @@ export class LoopRun {
   /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
   private probe(): void {
     if (!this.control.ended && !peerAlive(this.lifePort)) {
-      this.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
+      const failure = this.bootFailure();
+      if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
+      else this.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
       this.lane.onLoopEnded();
     }
+  }
+
+  /** What the boot guard posted, if the thread died before the loop booted. */
+  private bootFailure(): BootFailure | undefined {
+    const message = receiveMessageOnPort(this.lifePort)?.message as BootFailure | undefined;
+    return message?.kind === BOOT_FAILURE ? message : undefined;
   }
 
   private ended(code: number): void {
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
-      const cause = this.lastError ?? new Error(`The loop thread exited with code ${code}`);
+      // The guard's record first: a blocked owner builds the same error from it.
+      const failure = this.bootFailure();
+      const cause = failure ? fromErrorData(failure.error) : (this.lastError ?? new Error(`The loop thread exited with code ${code}`));
       if (control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
     }
     this.lane.onLoopEnded();

@@ -3,10 +3,10 @@
  * channel) and writes results (ring, or side channel when the ring is full).
  */
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader, BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -99,9 +99,13 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /** Tells the submitter the loop now listens on the side channel. */
+  /**
+   * Tells the submitter the loop now listens on the side channel, and wakes it:
+   * a submitter parked with requests held for this moment sends them now.
+   */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
+    this.wake();
   }
 
   hasRequests(): boolean {
@@ -180,16 +184,17 @@ export class LoopLane {
       writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!structurallyCloneable(value)) {
-        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
-      } else {
+      if (err instanceof PostMessageOnly) {
         this.postValue(callId, value);
+      } else {
+        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
       }
       return;
     }
-    // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
-    if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
-    else this.publish(callId, w);
+    // A record too big for the ring goes on the side channel as the bytes already made (publish):
+    // cloning the value again would serialize it twice, and the submitter decodes these bytes
+    // where a failure (a value too deep for its stack) rejects this one call.
+    this.publish(callId, w);
   }
 
   private postValue(callId: number, value: unknown): void {
