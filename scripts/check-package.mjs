@@ -33,7 +33,9 @@ try {
   const tarball = join(dir, packed.filename);
   check(bin('publint'), ['run', tarball, '--strict']);
   // sideloop/loop-thread is a file for bundlers to emit (a Worker entry that exports nothing), not a
-  // module to import or require: only the main entry's types are checked.
+  // module to import or require: it is left out. The strict profile checks node10 resolution too
+  // (TypeScript's legacy moduleResolution "node", which reads no exports map): package.json's
+  // typesVersions gives it the subpaths' types.
   check(bin('attw'), [tarball, '--no-emoji', '--no-color', '--format', 'table-flipped', '--exclude-entrypoints', 'loop-thread']);
   console.log(`check-package: ${packed.filename} (${files.size} files, ${packed.size} bytes) is clean`);
 } finally {

@@ -11,6 +11,9 @@ import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
   C_SUBMITTED,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
@@ -282,14 +285,27 @@ export class ClientLane implements CallHost {
     readResultHead(r, head);
     if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */

@@ -206,9 +206,10 @@ export class LoopLane {
     this.unannounced = true;
   }
 
-  fail(callId: number, error: unknown): void {
+  /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
+  fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error));
+    writeErr(w, callId, toErrorData(error), cancelled);
     this.publish(callId, w);
   }
 
