@@ -11,11 +11,13 @@ import {
   C_EXIT_CODE,
   C_FAILED,
   C_LOOP_PARKED,
+  C_LOOP_SPINS,
   C_LOOP_THREAD_ID,
   C_STARTED,
   C_STATE,
   C_STOP,
   C_SUBMITTED,
+  C_SUBMITTER_SPINS,
   CF_STARTED_AT,
   CONTROL_BYTES,
   LoopState,
@@ -186,6 +188,7 @@ export class LoopControl {
       completed,
       failed,
       cancelled,
+      spins: (Atomics.load(w, C_SUBMITTER_SPINS) + Atomics.load(w, C_LOOP_SPINS)) >>> 0,
       uptime: this.startedAt ? performance.timeOrigin + performance.now() - this.startedAt : 0,
     };
   }
@@ -199,6 +202,13 @@ export interface LoopStats {
   completed: number;
   failed: number;
   cancelled: number;
+  /**
+   * Waits that spun (or polled) before parking, by every waiter of this loop:
+   * callers blocked on it, threads awaiting it, and the loop thread between
+   * requests. Zero where spinning cannot pay, as in a process pinned to one
+   * core. Wraps at 2^32.
+   */
+  spins: number;
   /** Milliseconds since the loop started; 0 before it has. */
   uptime: number;
 }
