@@ -2,10 +2,10 @@ import { defineConfig } from 'tsup';
 
 // The library: ESM and CommonJS, with types. `shims` gives the CommonJS build an
 // import.meta.url, so both builds find the loop thread's entry the same way.
-// The loop thread: ESM only, whichever build spawned it.
+// The loop thread, and the loop side of the compatibility layers: ESM only, whichever build spawned it.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', synckit: 'src/synckit.ts' },
     format: ['esm', 'cjs'],
     // Declarations marked @internal (the classes behind the public ones) stay out of the published types.
     dts: { compilerOptions: { stripInternal: true } },
@@ -15,8 +15,16 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    entry: { 'loop-thread': 'src/loop/loop-thread.ts' },
+    entry: { 'loop-thread': 'src/loop/loop-thread.ts', 'compat-runner': 'src/compat/runners.ts' },
     format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+  },
+  {
+    // Preloaded with --require into loop threads, before the parent's own preloads: CommonJS.
+    entry: { 'boot-guard': 'src/loop/boot-guard.ts' },
+    format: ['cjs'],
     target: 'node20',
     platform: 'node',
     sourcemap: true,

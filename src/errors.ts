@@ -85,6 +85,17 @@ export class TaskSerializationError extends define('TaskSerializationError', 'ER
   }
 }
 
+/** What was asked needs a feature the JavaScript runtime (Bun, Deno, an old Node) does not have; names both. */
+export class UnsupportedRuntimeError extends define('UnsupportedRuntimeError', 'ERR_SIDELOOP_UNSUPPORTED_RUNTIME') {
+  readonly runtime: string;
+  readonly feature: string;
+  constructor(message: string, runtime: string, feature: string, options?: ErrorOptions) {
+    super(message, options);
+    this.runtime = runtime;
+    this.feature = feature;
+  }
+}
+
 /** Classes a loop thread may send back by name; the receiving side rebuilds them. */
 export const sideloopErrorClasses = {
   SideloopError,
@@ -99,4 +110,5 @@ export const sideloopErrorClasses = {
   LoopCrashedError,
   TaskNotFoundError,
   TaskSerializationError,
+  UnsupportedRuntimeError,
 } as const;

@@ -28,8 +28,13 @@ export function getOrCreateLoopManager(opts?: GetOrCreateOptions): LoopManager {
 function resolve(id: string | number | typeof DEFAULT_LOOP_ID): LoopManager | undefined {
   const reg = registry();
   for (const thread of lineage()) {
-    const slot = reg.find(thread, id);
-    if (slot >= 0) return managerForSlot(slot);
+    // A slot freed between the lookup and the read is looked up again.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const slot = reg.find(thread, id);
+      if (slot < 0) break;
+      const manager = managerForSlot(slot);
+      if (manager) return manager;
+    }
   }
   return undefined;
 }

@@ -24,4 +24,5 @@ export {
   LoopCrashedError,
   TaskNotFoundError,
   TaskSerializationError,
+  UnsupportedRuntimeError,
 } from './errors.js';

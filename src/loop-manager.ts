@@ -2,6 +2,7 @@
  * LoopManager: the owner's side of a loop. It starts and stops the loop
  * thread, watches it for death, and submits tasks through this thread's lane.
  */
+import { workerElu } from './runtime.js';
 import { threadId } from 'node:worker_threads';
 import { Call } from './client/call.js';
 import type { ClientLane } from './client/client-lane.js';
@@ -52,11 +53,15 @@ export class LoopManager implements AsyncDisposable {
   readonly ownerThreadId!: number;
   private registry!: Registry;
   private slot!: number;
+  /** The generation at which the slot got this manager: the slot is this manager's only while it says so. */
+  private born!: number;
   /** Owner only: how to spawn the loop thread, and the current run. */
   private workerOptions?: WorkerOptions;
   private run: LoopRun | undefined;
   private cachedView: RunView | undefined;
   private released = false;
+  /** Owner only: why the last start() threw, for the error of a later submit. */
+  private startFailure: Error | undefined;
 
   /** Creates a manager owned by this thread and registers it for its id (replacing this thread's entry). */
   constructor(opts?: LoopManagerOptions) {
@@ -64,33 +69,44 @@ export class LoopManager implements AsyncDisposable {
     const id = o.id ?? DEFAULT_LOOP_ID;
     const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
-    this.init(reg, reg.create(id, name), id, name, threadId);
+    const slot = reg.create(id, name, false);
+    this.init(reg, slot, reg.born(slot), id, name, threadId);
     this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
     rememberOwner(this.slot, this);
     debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }
 
-  private init(reg: Registry, slot: number, id: LoopId, name: string, owner: number): void {
-    Object.assign(this, { registry: reg, slot, id, name, ownerThreadId: owner });
+  private init(reg: Registry, slot: number, born: number, id: LoopId, name: string, owner: number): void {
+    Object.assign(this, { registry: reg, slot, born, id, name, ownerThreadId: owner });
   }
 
-  /** @internal A handle on a manager of another thread (or of another copy of sideloop in this one). */
-  static handle(reg: Registry, slot: number): LoopManager {
+  /**
+   * @internal A handle on a manager of another thread (or of another copy of sideloop in this one),
+   * or undefined when the slot was freed meanwhile.
+   */
+  static handle(reg: Registry, slot: number): LoopManager | undefined {
+    const who = reg.identity(slot);
+    if (!who) return undefined;
     const handle = Object.create(LoopManager.prototype) as LoopManager;
-    handle.init(reg, slot, reg.id(slot), reg.name(slot), reg.owner(slot));
+    handle.init(reg, slot, who.born, who.id, who.name, who.owner);
     handle.released = false;
     return handle;
   }
 
-  /** @internal Whether this object's slot has been released (or reused by another manager). */
+  /** @internal Whether this object's manager is gone: disposed, or its owner thread died (its slot may hold another manager now). */
   slotGone(): boolean {
-    return this.released || !this.registry.isUsed(this.slot) || this.registry.owner(this.slot) !== this.ownerThreadId;
+    return this.released || !this.registry.holds(this.slot, this.born);
   }
 
-  /** What this thread sees of the current run; refreshed when the slot starts a new one. */
+  /**
+   * What this thread sees of the current run; refreshed when the slot starts a new one.
+   * Once the manager is gone it keeps the last run it saw: the slot's later runs belong
+   * to another manager, which a stale handle must never read or drive.
+   */
   private runView(): RunView {
-    const gen = this.registry.gen(this.slot);
     let view = this.cachedView;
+    if (this.slotGone()) return (this.cachedView ??= { gen: this.born, control: this.registry.control(this.slot, this.born), taskType: null });
+    const gen = this.registry.gen(this.slot);
     if (view?.gen === gen) return view;
     if (view?.lane && view.lane !== this.run?.lane) {
       view.lane.onLoopEnded();
@@ -149,8 +165,15 @@ export class LoopManager implements AsyncDisposable {
       throw new LoopAlreadyRunningError(`Loop "${this.name}" is already ${this.state}${this.state === 'stopping' ? '; await stop() first' : ''}`);
     }
     const taskType = o.taskType ?? null;
-    this.run = new LoopRun(this.registry, this.slot, this.name, taskType, this.workerOptions!);
-    this.cachedView = undefined;
+    this.startFailure = undefined;
+    try {
+      this.run = new LoopRun(this.registry, this.slot, this.name, taskType, this.workerOptions!);
+    } catch (err) {
+      this.startFailure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      this.cachedView = undefined;
+    }
     debug('started loop %s (key %s, type %s)', this.name, this.run.key, taskType);
     return this;
   }
@@ -175,7 +198,9 @@ export class LoopManager implements AsyncDisposable {
     const o = checkSubmitOptions(task, opts);
     const view = this.runView();
     if (this.released || !view.control.accepting) {
-      throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}`);
+      const failure = this.startFailure;
+      const why = failure ? ` (its last start() failed: ${failure.message})` : '';
+      throw new LoopNotRunningError(`Cannot submit ${task.label}: loop "${this.name}" is ${this.state}${why}`, failure && { cause: failure });
     }
     const taskType = o.taskType ?? task.taskType ?? null;
     if (view.taskType !== null && taskType !== view.taskType) {
@@ -203,7 +228,7 @@ export class LoopManager implements AsyncDisposable {
     };
     return {
       threadId: worker?.threadId ?? view.control.loopThreadId,
-      eventLoopUtilization: worker ? () => worker.performance.eventLoopUtilization() : ownerOnly('The event loop utilization'),
+      eventLoopUtilization: worker ? () => workerElu(worker) : ownerOnly('The event loop utilization'),
       ref: worker ? () => worker.ref() : ownerOnly('ref()'),
       unref: worker ? () => worker.unref() : ownerOnly('unref()'),
     };
@@ -236,12 +261,15 @@ export class LoopManager implements AsyncDisposable {
     if (this.released) return;
     this.released = true;
     this.registry.release(this.slot);
-    forgetSlot(this.slot);
+    forgetSlot(this.slot, this);
   }
 
   /** Every live manager in the process, in every thread (handles for other threads' managers). */
   static allInstances(): LoopManager[] {
-    return registry().usedSlots().map(managerForSlot);
+    return registry()
+      .usedSlots()
+      .map(managerForSlot)
+      .filter((m): m is LoopManager => m !== undefined);
   }
 
   /** A snapshot of the process-wide registry: thread id -> (loop id -> manager info). */
@@ -250,7 +278,8 @@ export class LoopManager implements AsyncDisposable {
     const out = new Map<number, Map<LoopId, ManagerInfo>>();
     for (const slot of reg.usedSlots()) {
       if (!reg.isRegistered(slot)) continue;
-      const info = managerForSlot(slot).info();
+      const info = managerForSlot(slot)?.info();
+      if (!info) continue;
       let thread = out.get(info.ownerThreadId);
       if (!thread) out.set(info.ownerThreadId, (thread = new Map()));
       thread.set(info.id, info);

@@ -3,6 +3,7 @@
  * check names the option it rejects: a TypeError for the wrong type, a
  * RangeError for a bad value.
  */
+import { checkResourceLimits } from './runtime.js';
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { checkTaskType, describe, Task } from './task.js';
 
@@ -83,6 +84,7 @@ export function checkManagerOptions(opts: unknown): LoopManagerOptions {
   if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
     throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
   }
+  checkResourceLimits(o.resourceLimits);
   return o as LoopManagerOptions;
 }
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoopCrashedError, LoopManager, LoopNotRunningError, inlineTask } from '../dist/index.js';
-import { startSignal, tasks } from './helpers.mjs';
+import { runtime, startSignal, tasks } from './helpers.mjs';
+
+// Out of memory needs resourceLimits that hold: Bun ignores them (sideloop refuses the option
+// there), and a Deno worker that runs out of memory inside a microtask, where a loop runs its
+// tasks, hangs without an 'error' or 'exit' event (docs/runtimes.md).
+const oomSkip = { bun: 'Bun ignores resourceLimits (refused with UnsupportedRuntimeError)', deno: 'a Deno worker out of memory in a microtask hangs, with no error or exit' }[runtime] ?? false;
 
 /**
  * A task that arms the loop to die, in the way `how` says, as soon as the next task counted in
@@ -59,7 +64,7 @@ test('an error thrown outside any task crashes the loop; the blocked caller gets
   assert.equal(mgr.state, 'crashed');
 });
 
-test('running out of memory under resourceLimits wakes the caller blocked on that very task', { timeout: 30000 }, async () => {
+test('running out of memory under resourceLimits wakes the caller blocked on that very task', { timeout: 30000, skip: oomSkip }, async () => {
   const mgr = await startWarm({ name: 'hungry', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
   const other = mgr.submitTask(tasks.sleep(60000)).catch((e) => e);
   // Its own timeout: a caller the crash fails to wake gets TimeoutError and fails the test, not a hang.
@@ -68,7 +73,7 @@ test('running out of memory under resourceLimits wakes the caller blocked on tha
   assert.equal(mgr.state, 'crashed');
 });
 
-test('out of memory while nobody blocks: awaiting futures reject with the exit code and the cause', { timeout: 30000 }, async () => {
+test('out of memory while nobody blocks: awaiting futures reject with the exit code and the cause', { timeout: 30000, skip: oomSkip }, async () => {
   const mgr = await startWarm({ name: 'hungry-async', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
   const err = await mgr.submitTask(tasks.eatMemory()).catch((e) => e);
   assert.ok(err instanceof LoopCrashedError);

@@ -48,16 +48,26 @@ export interface SideChannel {
   post(message: unknown, transfer?: readonly Transferable[]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
-  /** Sends what waited for the other end to listen; called whenever the lane is drained. */
-  pump?(): void;
+  /** Messages held because the other end does not listen yet: pump() sends them once it does. */
+  readonly held: number;
+  /** Whether held messages can be sent now (the other end listens). */
+  canPump(): boolean;
+  /** Sends what waited for the other end to listen. */
+  pump(): void;
   close(): void;
 }
 
 export class PortSideChannel implements SideChannel {
   readonly canTransfer = true;
+  /** A port delivers to its other end whenever it listens: nothing is ever held. */
+  readonly held = 0;
   constructor(readonly port: MessagePort) {
     port.unref();
   }
+  canPump(): boolean {
+    return false;
+  }
+  pump(): void {}
   post(message: unknown, transfer?: readonly Transferable[]): boolean {
     // MessagePort#postMessage returns false once the other end has been closed or its thread died.
     const sent = (this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined)(message, transfer);
@@ -103,6 +113,12 @@ export class BroadcastSideChannel implements SideChannel {
     else if (this.listening()) this.out.postMessage(message);
     else this.waiting = [message];
     return true;
+  }
+  get held(): number {
+    return this.waiting?.length ?? 0;
+  }
+  canPump(): boolean {
+    return this.waiting !== undefined && this.listening();
   }
   pump(): void {
     if (!this.waiting || !this.listening()) return;

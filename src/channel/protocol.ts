@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { ErrorData } from './error-codec.js';
 
 /**
  * The shared memory between submitting threads and a loop thread: every
@@ -35,7 +36,7 @@ export const C_LOOP_PARKED = 2; // 1 while the loop is (about to be) parked
 export const C_EXIT_CODE = 3;
 export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
-// Word 6 is free.
+export const C_CRASH_CLAIM = 6; // 0 until a crash is recorded: the first recorder (a CAS to 1) writes the exit code and cause
 export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
 // Written by submitters.
 export const C_SUBMITTED = 32;
@@ -54,15 +55,24 @@ export const CONTROL_BYTES = 512;
 
 // ---- the process-wide registry ----
 // One SharedArrayBuffer for the whole thread tree (found through worker_threads
-// environment data): a header, then one fixed-size slot per loop manager. A slot
-// holds the manager's identity and its loop's control block, so any thread can
-// find a loop, read its state and ring its doorbell without a message.
-export const REGISTRY_ENV_KEY = 'sideloop:registry:v1';
+// environment data, created when sideloop is first loaded): a header, one
+// fixed-size slot per loop manager, then a table of the threads that loaded
+// sideloop. A slot holds the manager's identity and its loop's control block, so
+// any thread can find a loop, read its state and ring its doorbell without a
+// message. No lock: a thread may die at any instruction (terminate()), so every
+// change is a compare-and-swap or a word written by its only writer, and what a
+// dead thread leaves half done is reclaimed by whoever notices its death.
+export const REGISTRY_ENV_KEY = 'sideloop:registry:v2';
 export const LINEAGE_ENV_KEY = 'sideloop:lineage:v1';
 export const REGISTRY_SLOTS = 512;
 export const REGISTRY_HEADER_BYTES = 256;
-export const H_LOCK = 0; // spin lock for allocation and registration
-export const SLOT_BYTES = 2048;
+// Header words (Int32 index):
+export const H_SEQ = 1; // bumped per created manager: a later entry for the same owner and id wins
+export const H_CURSOR = 2; // where the next allocation starts looking: a freed slot is reused last
+export const H_REG_EPOCH = 3; // bumped on every registration change: a reader whose scan overlapped one scans again
+export const H_DEATHS = 4; // bumped whenever a thread is found dead: cheap "anything to reap?" checks
+export const H_THREADS_FULL = 5; // 1 once a thread could not get a row in the thread table
+export const SLOT_BYTES = 2304;
 // Slot layout, in bytes from the slot's start:
 export const SLOT_CONTROL = 0; // the control block, CONTROL_BYTES long
 export const SLOT_META = 512; // Int32 words below
@@ -72,17 +82,31 @@ export const SLOT_TASK_TYPE = 896;
 export const SLOT_STRING_BYTES = 128;
 export const SLOT_CRASH = 1024; // u32 length + v8-serialized crash cause
 export const SLOT_CRASH_BYTES = 1024;
+export const SLOT_ENDS = 2048; // how the slot's last runs ended (end-log.ts)
+export const SLOT_ENDS_BYTES = 256;
 // Meta words (Int32 index from SLOT_META):
-export const M_USED = 0; // 0 free, 1 in use
+export const M_USED = 0; // 1 while the slot holds a published manager
 export const M_OWNER = 1; // owner thread id
-export const M_GEN = 2; // bumped on every start: a loop run is (slot, gen)
+export const M_GEN = 2; // bumped on every create, start and release: a loop run is (slot, gen)
 export const M_REGISTERED = 3; // 1 while this slot is its owner's registry entry for its id
 export const M_ID_KIND = 4; // IdKind
 export const M_ID_LEN = 5;
 export const M_NAME_LEN = 6;
 export const M_TYPE_LEN = 7; // -1: no task type
-export const M_PREV_END = 8; // LoopState in which the previous run ended
+export const M_BORN = 8; // the generation at which the slot's manager was created: its identity
 export const M_ID_NUMBER = 10; // numeric ids: a Float64 at Float64 index M_ID_NUMBER >>> 1 from SLOT_META, bytes 40..48
+export const M_CLAIM = 12; // 0 free, else the claiming thread's id + 1 (one compare-and-swap claims and names the owner)
+export const M_SEQ = 13; // H_SEQ when created
+export const M_TRACKED = 14; // 1 when the owner has a row in the thread table, so its death can be noticed
+// The thread table: one row per live thread that loaded sideloop.
+export const THREAD_ROWS = 4096;
+export const THREAD_ROW_WORDS = 4;
+export const T_ID = 0; // thread id + 1; 0 for a free row
+export const T_PARENT = 1; // the nearest ancestor that loaded sideloop, + 1; 0 for the main thread
+export const T_OS_ID = 2; // the OS thread id where the platform tells it (Linux), else 0
+export const T_EXITING = 3; // 1 once the thread ran its exit handler: it is going
+export const THREADS_OFFSET = REGISTRY_HEADER_BYTES + REGISTRY_SLOTS * SLOT_BYTES;
+export const REGISTRY_BYTES = THREADS_OFFSET + THREAD_ROWS * THREAD_ROW_WORDS * 4;
 
 export const enum IdKind {
   Default = 0,
@@ -118,8 +142,10 @@ export const L_ANSWERS_READ = 3; // answers the submitter has taken from the ans
 export const REQ_BOX_OFFSET = 16; // request box record, bytes 16..56
 // Submitter, on every drain; read by the loop only when its ring runs short.
 export const L_RES_HEAD = 32; // result ring: consumer position
+export const L_RES_SIDE_TAKEN = 33; // results the submitter has taken from the side channel (task output keeps its order by it)
 // Submitter, only when it parks; read by the loop after every batch of results.
 export const L_WAITING = 64; // WAIT_* flags, set by the submitter before it waits
+export const L_OUT_WAITING = 65; // 1 while the submitter's event loop waits for task output (output-watcher.ts)
 // Loop, on every result; polled by the submitter.
 export const L_RES_TAIL = 96; // result ring: producer position
 export const L_RES_SIDE = 97; // results posted on the side channel
@@ -127,6 +153,7 @@ export const L_RES_SEQ = 98; // bumped after publishing results while the submit
 export const L_RES_BACKLOG = 99; // 1 while the loop holds results the full ring could not take
 export const L_RES_BOX = 100; // answer box: sequence number of the record at RES_BOX_OFFSET
 export const RES_BOX_OFFSET = 404; // answer box record, bytes 404..444
+export const L_OUT_SEQ = 112; // bumped after publishing task output while L_OUT_WAITING is set
 // Loop, on every drain; read by the submitter only when its ring runs short or it uses the side channel.
 export const L_REQ_HEAD = 128; // request ring: consumer position
 export const L_REQ_SIDE_TAKEN = 129; // side-channel requests taken
@@ -169,6 +196,16 @@ export interface LoopBootData {
   /** The owner's lane, connected before the thread starts; others announce theirs (LaneAnnouncement). */
   readonly ownerLane: LaneBootData;
 }
+
+/** What the boot guard (loop/boot-guard.ts) posts on the life port when a loop thread dies before it boots. */
+export const BOOT_FAILURE = 'sideloop:boot-failure';
+export interface BootFailure {
+  readonly kind: typeof BOOT_FAILURE;
+  readonly exitCode: number;
+  readonly error: ErrorData;
+}
+/** Set on a loop thread's globalThis once the loop runtime watches the thread's deaths itself. */
+export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');
 
 export interface LaneBootData {
   readonly memory: SharedArrayBuffer;

@@ -1,7 +1,7 @@
 /**
  * Every record that travels on a lane, written and read here and nowhere
  * else: the submitter's requests (DefineFn, Submit, Cancel) and the loop's
- * results (Ok, Err, OkOnSide). A record carries no length of its own (the
+ * results (Ok, Err, OkOnSide) and task output (Output). A record carries no length of its own (the
  * ring, the box or the side-channel message frames it) and is read field by
  * field as it was written: a kind byte, then the call id for every record
  * that has one, so the loop can order a boxed request by a peek.
@@ -48,6 +48,16 @@ export const enum Res {
   Err = 2,
   /** callId; the value is the side-channel message's `value`, structured-cloned. */
   OkOnSide = 3,
+  /** 0 (no call), stream, then what a task wrote to it: see writeOutput. */
+  Output = 4,
+  /** As Err, for a task the loop cancelled or timed out (counted as cancelled, not failed). */
+  ErrCancelled = 5,
+}
+
+/** The streams a task writes to, as a Res.Output record names them. */
+export const enum OutStream {
+  Stdout = 1,
+  Stderr = 2,
 }
 
 /** A message on a side channel: one record, and for SUBMIT_ARGS_ON_SIDE, the arguments. */
@@ -91,7 +101,8 @@ export function writeSubmitHead(
 
 /** Throws TaskSerializationError for what v8.serialize refuses. */
 export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner): void {
-  w.value(args, 'The arguments', task);
+  // The list comes from rest parameters (task.ts): no holes, no named properties.
+  w.value(args, 'The arguments', task, true);
 }
 
 export function writeCancel(w: ByteWriter, callId: number, timedOut: boolean): void {
@@ -183,8 +194,9 @@ export function writeOkOnSide(w: ByteWriter, callId: number): void {
   w.u32(callId);
 }
 
-export function writeErr(w: ByteWriter, callId: number, error: ErrorData): void {
-  w.u8(Res.Err);
+/** `cancelled`: the loop counted the task as cancelled (its own timeout, or a stop that cancels). */
+export function writeErr(w: ByteWriter, callId: number, error: ErrorData, cancelled = false): void {
+  w.u8(cancelled ? Res.ErrCancelled : Res.Err);
   w.u32(callId);
   w.value(error, 'The error', { label: 'a task' });
 }
@@ -207,6 +219,29 @@ export function readResultHead(r: ByteReader, into: ResultHead): void {
 /** The value of an Ok or OkOnSide result (from `side`, the message that carried the record). */
 export function readOkValue(r: ByteReader, head: ResultHead, side: SideRecord | undefined): unknown {
   return head.kind === Res.OkOnSide ? side?.value : r.value();
+}
+
+/**
+ * What a task wrote to stdout or stderr: a string stays a string (so a caller's
+ * hooks on `write` see what the task wrote), anything else goes as bytes.
+ */
+export function writeOutput(w: ByteWriter, stream: OutStream, chunk: string | Uint8Array): void {
+  w.u8(Res.Output);
+  w.u32(0);
+  w.u8(stream);
+  if (typeof chunk === 'string') {
+    w.u8(1);
+    w.str(chunk);
+  } else {
+    w.u8(0);
+    w.bytes(chunk);
+  }
+}
+
+/** An Output record's fields after its head. */
+export function readOutput(r: ByteReader): { readonly stream: OutStream; readonly chunk: string | Buffer } {
+  const stream = r.u8() as OutStream;
+  return { stream, chunk: r.u8() === 1 ? r.str() : r.bytes() };
 }
 
 export function readErr(r: ByteReader): ErrorData {

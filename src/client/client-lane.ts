@@ -6,11 +6,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { fromErrorData } from '../channel/error-codec.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
   C_LOOP_PARKED,
   C_PROGRESS,
   C_SUBMITTED,
@@ -21,6 +24,7 @@ import {
   L_RES_HEAD,
   L_RES_SEQ,
   L_RES_SIDE,
+  L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_WAITING,
   LoopState,
@@ -31,10 +35,12 @@ import {
 } from '../channel/protocol.js';
 import {
   FnKind,
+  OutStream,
   Res,
   newResultHead,
   readErr,
   readOkValue,
+  readOutput,
   readResultHead,
   writeCancel,
   writeDefineFn,
@@ -51,6 +57,7 @@ import type { LoopControl } from '../registry/control.js';
 import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
+import { OutputWatcher } from './output-watcher.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -75,6 +82,14 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
+/** This thread's open lanes: what task output has arrived on them is written when the thread exits. */
+const openLanes = new Set<ClientLane>();
+let exitHooked = false;
+
+function writeOutputAtExit(): void {
+  for (const lane of openLanes) lane.drain();
+}
+
 /** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
 export const FIRST_CALL_ID = 1;
 
@@ -98,6 +113,7 @@ export class ClientLane implements CallHost {
   private readonly head = newResultHead();
   private readonly blocked: BlockedWait;
   private readonly poller: ResultPoller;
+  private readonly outputWatcher: OutputWatcher;
   private ended = false;
 
   constructor(
@@ -130,6 +146,12 @@ export class ClientLane implements CallHost {
       },
       probe: () => this.link.probe?.(),
     });
+    this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
+    openLanes.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', writeOutputAtExit);
+    }
   }
 
   // ---- submitting ----
@@ -181,10 +203,13 @@ export class ClientLane implements CallHost {
       writeSubmitArgs(w, task.args, task);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+      if (!(err instanceof PostMessageOnly)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    if (!encoded) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    // A record too big for the ring goes on the side channel as the bytes already made (sender.send):
+    // cloning the arguments again would serialize them twice.
+    if (w.pos > MAX_INLINE_RECORD) return this.sender.send(w);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);
@@ -238,7 +263,7 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
-    this.side.pump?.();
+    this.sender.pumpSide();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
       this.settleFrom(this.boxReader.at(this.answers.offset));
@@ -254,6 +279,7 @@ export class ClientLane implements CallHost {
       const message = this.side.receive() as SideRecord | undefined;
       if (message === undefined) break;
       this.sideResultsTaken = (this.sideResultsTaken + 1) | 0; // wraps as the shared word does
+      Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);
       this.settleFrom(new ByteReader(message.record), message);
     }
   }
@@ -265,15 +291,29 @@ export class ClientLane implements CallHost {
   private settleFrom(r: ByteReader, side?: SideRecord): void {
     const head = this.head;
     readResultHead(r, head);
+    if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
@@ -353,9 +393,18 @@ export class ClientLane implements CallHost {
     }
   }
 
-  /** True when results are waiting to be drained, in the ring or on the side channel. */
+  /**
+   * True when results are waiting to be drained, in the ring or on the side
+   * channel, or when draining would send requests held for a loop that now
+   * listens (the loop wakes this thread when it connects the lane).
+   */
   private hasResults(): boolean {
-    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
+    return (
+      this.answers.hasData() ||
+      this.results.hasData() ||
+      Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken ||
+      this.sender.canPumpSide()
+    );
   }
 
   /** hasResults for the spin: checks data, not the sequence word, so a result published just before the spin is not missed. */
@@ -374,6 +423,18 @@ export class ClientLane implements CallHost {
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {
     this.ended = true;
+    this.outputWatcher.close();
+    openLanes.delete(this);
     this.side.close();
+  }
+}
+
+/** Writes what a task wrote through this thread's own streams, so hooks on their `write` see it. */
+function writeTaskOutput(r: ByteReader): void {
+  const { stream, chunk } = readOutput(r);
+  try {
+    (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
+  } catch {
+    // A closed stream (EPIPE) loses the output, not the result that follows it.
   }
 }

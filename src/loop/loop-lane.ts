@@ -3,10 +3,10 @@
  * channel) and writes results (ring, or side channel when the ring is full).
  */
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader, BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -23,13 +23,16 @@ import {
   L_RES_BACKLOG,
   L_RES_HEAD,
   L_RES_SEQ,
+  L_OUT_SEQ,
+  L_OUT_WAITING,
   L_RES_SIDE,
+  L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_WAITING,
   MAX_INLINE_RECORD,
   callIdAfter,
 } from '../channel/protocol.js';
-import { peekCallId, writeErr, writeOk, writeOkOnSide, type SideRecord } from '../channel/records.js';
+import { type OutStream, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput, type SideRecord } from '../channel/records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingReader, RingWriter } from '../channel/ring.js';
 
@@ -42,6 +45,8 @@ export interface RunningTask {
 export type RequestHandler = (lane: LoopLane, r: ByteReader, args: unknown[] | undefined) => void;
 
 const scratch = new ByteWriter(4096);
+// Task output has its own: a getter read while a result is encoded may write to the console.
+const outScratch = new ByteWriter(4096);
 
 export class LoopLane {
   private readonly words: Int32Array;
@@ -62,6 +67,8 @@ export class LoopLane {
   private readonly backlog = new RecordQueue();
   /** Results written since the submitter was last told. */
   private unannounced = false;
+  /** Task output written since a submitter waiting only for output was last told. */
+  private outputUnannounced = false;
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
   readonly fns = new Map<number, unknown>();
   /** Tasks running for this lane, by call id (the runtime's jobs). */
@@ -92,9 +99,13 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /** Tells the submitter the loop now listens on the side channel. */
+  /**
+   * Tells the submitter the loop now listens on the side channel, and wakes it:
+   * a submitter parked with requests held for this moment sends them now.
+   */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
+    this.wake();
   }
 
   hasRequests(): boolean {
@@ -173,29 +184,32 @@ export class LoopLane {
       writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!structurallyCloneable(value)) {
-        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
-      } else {
+      if (err instanceof PostMessageOnly) {
         this.postValue(callId, value);
+      } else {
+        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
       }
       return;
     }
-    // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
-    if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
-    else this.publish(callId, w);
+    // A record too big for the ring goes on the side channel as the bytes already made (publish):
+    // cloning the value again would serialize it twice, and the submitter decodes these bytes
+    // where a failure (a value too deep for its stack) rejects this one call.
+    this.publish(callId, w);
   }
 
   private postValue(callId: number, value: unknown): void {
     if (callId === this.boxCallId) this.boxCallId = -1;
+    this.spill(); // task output held back goes first, so the caller has it when its call settles
     const w = scratch.reset();
     writeOkOnSide(w, callId);
     this.post({ record: w.copy(), value });
     this.unannounced = true;
   }
 
-  fail(callId: number, error: unknown): void {
+  /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
+  fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error));
+    writeErr(w, callId, toErrorData(error), cancelled);
     this.publish(callId, w);
   }
 
@@ -204,7 +218,8 @@ export class LoopLane {
     this.unannounced = true;
     if (callId === this.boxCallId) {
       this.boxCallId = -1;
-      if (this.answerBoxFree && fitsBox(w.pos)) {
+      // Not while task output is held back: the caller reads the box first and would return before it.
+      if (this.answerBoxFree && fitsBox(w.pos) && this.backlog.length === 0) {
         this.answerBoxFree = false;
         return this.answers.write(w.buf, w.pos);
       }
@@ -213,6 +228,29 @@ export class LoopLane {
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);
     this.flush();
+  }
+
+  /**
+   * Sends what a task wrote to stdout or stderr. Unlike results, output must
+   * arrive in the order it was written, and before the result that follows
+   * it: the submitter reads the ring before the side channel, so output goes
+   * on the side channel (a write too big for the ring) only after what is held
+   * back, and stays there until the submitter has taken every side record.
+   */
+  output(stream: OutStream, chunk: string | Uint8Array): void {
+    const w = outScratch.reset();
+    writeOutput(w, stream, chunk);
+    this.unannounced = true;
+    this.outputUnannounced = true;
+    if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
+      this.spill();
+      this.post({ record: w.copy() });
+    } else if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
+      return;
+    } else {
+      this.backlog.push(w.buf, w.pos);
+      this.flush();
+    }
   }
 
   private post(message: SideRecord): void {
@@ -244,7 +282,7 @@ export class LoopLane {
     return this.backlog.length > 0;
   }
 
-  /** Sends held results on the side channel: the loop is about to exit. */
+  /** Sends held results on the side channel, in order: the loop is about to exit, or what follows must not overtake them. */
   spill(): void {
     this.backlog.drain((bytes, offset, len) => {
       this.post({ record: bytes.slice(offset, offset + len) });
@@ -261,9 +299,18 @@ export class LoopLane {
   announce(): void {
     if (!this.unannounced) return;
     this.unannounced = false;
+    if (this.outputUnannounced) this.announceOutput();
     if (Atomics.load(this.words, L_WAITING) === 0) return;
     Atomics.add(this.words, L_RES_SEQ, 1);
     Atomics.notify(this.words, L_RES_SEQ);
+  }
+
+  /** Wakes a submitter whose event loop waits for output while nothing else waits (output-watcher.ts). */
+  private announceOutput(): void {
+    this.outputUnannounced = false;
+    if (Atomics.load(this.words, L_OUT_WAITING) === 0) return;
+    Atomics.add(this.words, L_OUT_SEQ, 1);
+    Atomics.notify(this.words, L_OUT_SEQ);
   }
 
   /** Wakes the submitter regardless (the loop is ending). */

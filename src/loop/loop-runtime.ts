@@ -13,6 +13,7 @@ import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
+  type OutStream,
   Req,
   newSubmitHead,
   readCancel,
@@ -174,7 +175,8 @@ export class LoopRuntime implements JobSink {
       job.timer = setTimeout(() => {
         const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
         job.abort(error);
-        job.reject(error);
+        // Counted as cancelled, as a timeout the caller's side noticed first is.
+        this.finish(job, false, error, C_CANCELLED);
       }, timeoutMs);
     }
     this.run(job, slot, args);
@@ -225,10 +227,20 @@ export class LoopRuntime implements JobSink {
     if (job.timer) clearTimeout(job.timer);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
-    else lane.fail(callId, value);
+    else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
   }
+
+  /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
+  readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
+    const job = this.opts.scope.getStore() as Job | undefined;
+    const lane = job?.lane ?? this.lanes[0];
+    if (lane === undefined) return false;
+    lane.output(stream, chunk);
+    this.scheduleAnnounce();
+    return true;
+  };
 
   // ---- telling submitters ----
 

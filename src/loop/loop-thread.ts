@@ -5,12 +5,13 @@
  */
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { LoopBootData } from '../channel/protocol.js';
-import { LoopState } from '../channel/protocol.js';
+import { LOOP_BOOTED, LoopState } from '../channel/protocol.js';
 import { lineage } from '../registry/lineage.js';
 import { Registry } from '../registry/registry.js';
 import { inheritLoaders } from './loaders.js';
 import { LoopRuntime } from './loop-runtime.js';
 import { installLoopThreadContext } from './task-context.js';
+import { captureOutput } from './task-output.js';
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
 const control = new Registry(boot.registry).control(boot.slot, boot.gen);
@@ -26,9 +27,12 @@ const runtime = new LoopRuntime({
   exit: (code) => process.exit(code),
 });
 runtime.connect(boot.ownerLane);
+// Before anything a task module could print: output rides the lanes from here on.
+captureOutput(runtime.output);
 
 process.on('uncaughtExceptionMonitor', (err) => runtime.noteUncaught(err));
 process.on('exit', (code) => runtime.onExit(code));
+(globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED] = true; // the boot guard stands down
 
 // Workers that tasks spawn inherit this thread's lineage. A call, not a bare import: the package
 // declares no side effects, so the bundler would drop a bare one.

@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import {
   C_CANCELLED,
   C_COMPLETED,
+  C_CRASH_CLAIM,
   C_DOORBELL,
   C_EXIT_CODE,
   C_FAILED,
@@ -22,7 +23,6 @@ import {
   CONTROL_BYTES,
   LoopState,
   M_GEN,
-  M_PREV_END,
   SLOT_CONTROL,
   SLOT_CRASH,
   SLOT_CRASH_BYTES,
@@ -30,6 +30,7 @@ import {
   StopMode,
 } from '../channel/protocol.js';
 import { fromErrorData, toErrorData } from '../channel/error-codec.js';
+import { findEnd } from './end-log.js';
 
 /**
  * The control block of one loop run: a view over a registry slot (protocol.ts)
@@ -59,8 +60,8 @@ export class LoopControl {
   get state(): LoopState {
     const state = Atomics.load(this.words, C_STATE);
     if (this.current) return state;
-    const ended = Atomics.load(this.meta, M_PREV_END);
-    return ended === LoopState.Crashed ? LoopState.Crashed : LoopState.Stopped;
+    // The slot moved on (a new run, or another manager): how this run ended is in the end log.
+    return findEnd(this.memory, this.slotOffset, this.gen)?.state ?? LoopState.Stopped;
   }
 
   /** True while the loop accepts work (starting counts: requests queue until it boots). */
@@ -86,15 +87,21 @@ export class LoopControl {
     return true;
   }
 
-  /** Records a crash (first one wins) with its exit code and cause. */
+  /**
+   * Records a crash with its exit code and cause. The first recorder wins (the
+   * owner, the loop thread and a reaper in another thread may all see it), so
+   * the code and cause are never a mix of two.
+   */
   markCrashed(exitCode: number | null, cause: unknown): boolean {
-    if (this.ended) return false;
+    if (this.ended || !this.current) return false;
+    if (Atomics.compareExchange(this.words, C_CRASH_CLAIM, 0, 1) !== 0) return false;
     Atomics.store(this.words, C_EXIT_CODE, exitCode ?? -1);
     if (cause !== undefined) this.writeCause(cause);
     return this.setState(LoopState.Crashed);
   }
 
   get exitCode(): number | null {
+    if (!this.current) return findEnd(this.memory, this.slotOffset, this.gen)?.exitCode ?? null;
     const c = Atomics.load(this.words, C_EXIT_CODE);
     return c === -1 ? null : c;
   }
@@ -117,6 +124,7 @@ export class LoopControl {
   }
 
   readCause(): unknown {
+    if (!this.current) return undefined; // the slot has moved on: the cause went with its control block
     const len = new DataView(this.memory).getUint32(this.slotOffset + SLOT_CRASH, true);
     if (len === 0 || len > SLOT_CRASH_BYTES - 4) return undefined;
     try {
@@ -171,6 +179,8 @@ export class LoopControl {
   }
 
   stats(): LoopStats {
+    // The slot moved on: its counters are another run's now.
+    if (!this.current) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, spins: 0, uptime: 0 };
     const w = this.words;
     // The counters are 32-bit words that wrap: totals read as unsigned (right up to 4
     // billion), differences in 32-bit arithmetic (right however often they wrapped).
@@ -182,13 +192,32 @@ export class LoopControl {
     // Every submission the loop takes counts as started, even one it rejects at once,
     // so finished <= started <= submitted always holds.
     const finished = (completed + failed + cancelled) | 0;
+    const pending = Math.max(0, (submitted - started) | 0);
+    const running = Math.max(0, (started - finished) | 0);
+    const spins = (Atomics.load(w, C_SUBMITTER_SPINS) + Atomics.load(w, C_LOOP_SPINS)) >>> 0;
+    const state = Atomics.load(w, C_STATE);
+    if (state === LoopState.Crashed || state === LoopState.Stopped) {
+      // Nothing runs in an ended loop: what was pending or running settled on the submitting
+      // side, with LoopCrashedError (failed) or, when a stop ended it, CancelledError.
+      const lost = (pending + running) >>> 0;
+      const crashed = state === LoopState.Crashed;
+      return {
+        pending: 0,
+        running: 0,
+        completed,
+        failed: crashed ? (failed + lost) >>> 0 : failed,
+        cancelled: crashed ? cancelled : (cancelled + lost) >>> 0,
+        spins,
+        uptime: 0,
+      };
+    }
     return {
-      pending: Math.max(0, (submitted - started) | 0),
-      running: Math.max(0, (started - finished) | 0),
+      pending,
+      running,
       completed,
       failed,
       cancelled,
-      spins: (Atomics.load(w, C_SUBMITTER_SPINS) + Atomics.load(w, C_LOOP_SPINS)) >>> 0,
+      spins,
       uptime: this.startedAt ? performance.timeOrigin + performance.now() - this.startedAt : 0,
     };
   }

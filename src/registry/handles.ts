@@ -10,12 +10,13 @@ import { registry } from './registry.js';
 
 const objects = new Map<number, LoopManager>();
 
-/** The manager object for a slot: the owner if this thread made it, else a handle. */
-export function managerForSlot(slot: number): LoopManager {
+/** The manager object for a slot: the owner if this thread made it, else a handle; undefined when the slot was freed meanwhile. */
+export function managerForSlot(slot: number): LoopManager | undefined {
   let manager = objects.get(slot);
   if (!manager || manager.slotGone()) {
     manager = LoopManager.handle(registry(), slot);
-    objects.set(slot, manager);
+    if (manager) objects.set(slot, manager);
+    else objects.delete(slot);
   }
   return manager;
 }
@@ -26,14 +27,14 @@ export function rememberOwner(slot: number, manager: LoopManager): void {
 }
 
 /** The manager of `slot` was disposed. */
-export function forgetSlot(slot: number): void {
-  objects.delete(slot);
+export function forgetSlot(slot: number, manager: LoopManager): void {
+  if (objects.get(slot) === manager) objects.delete(slot);
 }
 
 /** When this thread ends, its managers go too: their loops die with it, and their entries are removed. */
 process.once('exit', () => {
   const reg = registry();
-  for (const slot of reg.usedSlots(threadId)) {
+  for (const slot of reg.slotsClaimedBy(threadId)) {
     const control = reg.control(slot, reg.gen(slot));
     control.markCrashed(null, new Error(`The loop's owner thread (${threadId}) exited`));
     reg.release(slot);

@@ -1,0 +1,5 @@
+/**
+ * The loop-side entry of the compatibility layers (built as
+ * dist/compat-runner.js): their tasks name this module and one of these exports.
+ */
+export { synckitCall } from './synckit-runner.js';

@@ -1,0 +1,93 @@
+/**
+ * What the JavaScript runtime under us can do, found by feature tests rather
+ * than by name (Node, Bun and Deno all implement node:worker_threads, each with
+ * gaps). Each test runs once, on first need. The runtime's name is only used to
+ * word errors.
+ * @internal
+ */
+import v8 from 'node:v8';
+import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { UnsupportedRuntimeError } from './errors.js';
+
+const versions = process.versions as Record<string, string | undefined>;
+const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
+
+/** 'Bun 1.4.5', 'Deno 2.9.6', 'Node v24.1.0': for messages. */
+export const runtimeName: string =
+  versions.bun !== undefined ? `Bun ${versions.bun}` : deno !== undefined ? `Deno ${deno.version?.deno ?? versions.deno ?? ''}`.trim() : `Node ${process.version}`;
+
+/** Throws UnsupportedRuntimeError: `feature` (worded as a subject) does not work on this runtime. */
+export function unsupported(feature: string, why: string): never {
+  throw new UnsupportedRuntimeError(`${feature} is not supported on ${runtimeName}: ${why}`, runtimeName, feature);
+}
+
+/** Whether `value` holds a SharedArrayBuffer anywhere (typed arrays over one included). */
+export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+  if (value instanceof SharedArrayBuffer) return true;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
+  if (value instanceof ArrayBuffer) return false;
+  seen.add(value);
+  const items: Iterable<unknown> = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Object.values(value);
+  for (const item of items) if (holdsShared(item, seen)) return true;
+  return false;
+}
+
+/**
+ * v8.serialize, refusing SharedArrayBuffers: the caller then sends the value by postMessage,
+ * which shares them. v8.serialize copies them silently: Bun's a bare SharedArrayBuffer, and
+ * Node's (and Deno's) a typed array over one, which it writes as bytes. A copy would lose every
+ * write. The walk costs about what serializing does, and only values our own encoding leaves to
+ * v8.serialize pay it.
+ */
+export function serialize(value: unknown): Buffer {
+  if (holdsShared(value)) throw new TypeError('#<SharedArrayBuffer> could not be cloned: only postMessage shares it');
+  return v8.serialize(value);
+}
+
+let syncBroadcast: boolean | undefined;
+/** Kept open for good: on Deno, a thread that has closed all its BroadcastChannels never receives on later ones. */
+let probeChannel: BroadcastChannel | undefined;
+
+/**
+ * Whether receiveMessageOnPort reads a BroadcastChannel. Node: yes. Deno throws a TypeError;
+ * Bun returns undefined. Where it does not, a blocked thread cannot read its side channel, and
+ * an event loop must turn for BroadcastChannel messages to arrive.
+ */
+export function broadcastReadsSync(): boolean {
+  if (syncBroadcast === undefined) {
+    const name = `sideloop:probe:${process.pid}:${Math.random().toString(36).slice(2)}`;
+    probeChannel = new BroadcastChannel(name);
+    probeChannel.unref();
+    const sender = new BroadcastChannel(name);
+    sender.postMessage(1);
+    sender.close();
+    try {
+      syncBroadcast = receiveMessageOnPort(probeChannel as unknown as MessagePort)?.message === 1;
+    } catch {
+      syncBroadcast = false;
+    }
+  }
+  return syncBroadcast;
+}
+
+/** Bun 1.4 accepts a Worker's resourceLimits and ignores them (a loop would have no memory limit). */
+export function checkResourceLimits(limits: unknown): void {
+  if (limits !== undefined && versions.bun !== undefined) {
+    unsupported('The "resourceLimits" option', 'Bun accepts it for a Worker and ignores it, so the loop would have no memory limit');
+  }
+}
+
+type Elu = { idle: number; active: number; utilization: number };
+
+/**
+ * A worker's eventLoopUtilization(), or UnsupportedRuntimeError where there is none: Deno's
+ * Worker has no `performance`; Bun's returns zeros (with a warning) whatever the thread does.
+ */
+export function workerElu(worker: { performance?: { eventLoopUtilization?: () => Elu } }): Elu {
+  const perf = worker.performance;
+  if (versions.bun !== undefined || typeof perf?.eventLoopUtilization !== 'function') {
+    unsupported("A loop's eventLoopUtilization()", 'the runtime does not measure a worker thread\'s event loop');
+  }
+  return perf.eventLoopUtilization();
+}
