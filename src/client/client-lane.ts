@@ -58,6 +58,7 @@ import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
 import { OutputWatcher } from './output-watcher.js';
+import { enterBlockedWait } from './wait-graph.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -349,11 +350,23 @@ export class ClientLane implements CallHost {
   // ---- blocking ----
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
-    if (hostedLoopKey() === this.link.loopKey) {
+    const host = hostedLoopKey();
+    if (host === undefined) return this.waitLoop(call, timeoutMs);
+    if (host === this.link.loopKey) {
       throw new DeadlockError(
         `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
       );
     }
+    // A loop thread: its wait is recorded, so a loop that blocks on this one in turn sees the cycle.
+    const leave = enterBlockedWait(host, this.link.loopKey, `${call.label} in loop "${this.link.name}"`);
+    try {
+      this.waitLoop(call, timeoutMs);
+    } finally {
+      leave();
+    }
+  }
+
+  private waitLoop(call: Call, timeoutMs: number | undefined): void {
     let giveUpAt = -1;
     const wait = this.blocked;
     wait.reset();
