@@ -236,7 +236,7 @@ export class LoopManager implements AsyncDisposable {
 
   stats(): LoopStats {
     const view = this.runView();
-    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, spins: 0, uptime: 0 };
     const stats = view.control.stats();
     if (view.control.ended) stats.uptime = 0;
     return stats;
