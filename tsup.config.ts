@@ -17,6 +17,8 @@ export default defineConfig([
   {
     entry: { 'loop-thread': 'src/loop/loop-thread.ts', 'compat-runner': 'src/compat/runners.ts' },
     format: ['esm'],
+    // Published as sideloop/loop-thread, for bundles that emit it beside themselves: it exports nothing.
+    dts: true,
     target: 'node20',
     platform: 'node',
     sourcemap: true,
