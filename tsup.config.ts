@@ -21,4 +21,12 @@ export default defineConfig([
     platform: 'node',
     sourcemap: true,
   },
+  {
+    // Preloaded with --require into loop threads, before the parent's own preloads: CommonJS.
+    entry: { 'boot-guard': 'src/loop/boot-guard.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+  },
 ]);

@@ -27,7 +27,9 @@ try {
   }
   const tarball = join(dir, packed.filename);
   process.stdout.write(run(bin('publint'), ['run', tarball, '--strict']));
-  process.stdout.write(run(bin('attw'), [tarball, '--no-emoji', '--no-color', '--format', 'table-flipped']));
+  // The node16 profile: engines says Node >= 20, where subpath exports always resolve; node10's
+  // resolution (no exports map) cannot see sideloop/synckit and would fail for no user.
+  process.stdout.write(run(bin('attw'), [tarball, '--profile', 'node16', '--no-emoji', '--no-color', '--format', 'table-flipped']));
   console.log(`check-package: ${packed.filename} (${files.size} files, ${packed.size} bytes) is clean`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // written, before the result() that waited on it returns, and none is lost at exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distUrl, fixture, runScript } from './helpers.mjs';
+import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
 
 const tasksUrl = fixture('output-tasks.mjs').href;
 
@@ -120,7 +120,7 @@ await loop.stop();
   assert.equal(stdout, 'unawaited\nlate\nEND\n');
 });
 
-test('a worker thread blocked on a loop gets the output in its own process.stdout', async () => {
+test('a worker thread blocked on a loop gets the output in its own process.stdout', { skip: onlyOn('node', "eval'd module workers") }, async () => {
   const { code, stdout, stderr } = await runScript(`
 import { Worker } from 'node:worker_threads';
 import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};

@@ -2,12 +2,25 @@
  * Encodes values into bytes for the rings. Structured clone (`v8.serialize`)
  * costs microseconds even for a number, so the common shapes (primitives,
  * plain arrays and objects of them) get a compact encoding of their own, and
- * everything else falls back to `v8.serialize`, which keeps structured-clone
- * semantics: shared references, cycles, Maps, typed arrays, Dates, and so on.
+ * everything else falls back to V8's own serializer, which keeps
+ * structured-clone semantics: shared references, cycles, Maps, typed arrays,
+ * Dates, and so on.
+ *
+ * Every value comes back exactly as `structuredClone` gives it, whichever
+ * path it took (test/fidelity-clone.test.mjs compares them on random values):
+ * - strings keep lone surrogates: a string that is not well-formed UTF-16 is
+ *   written as UTF-16 code units (the length word's top bit says so), the
+ *   rest as UTF-8;
+ * - arrays with holes or extra named properties are left to V8;
+ * - the fallback is the base `v8.Serializer`, not `v8.serialize`: Node's
+ *   DefaultSerializer turns a Buffer back into a Buffer and copies each
+ *   typed array's bytes alone (losing its offset and any buffer it shares with
+ *   another view), where structured clone gives a Uint8Array over a copy of
+ *   the whole ArrayBuffer. Both serializers cost the same.
  */
 import v8 from 'node:v8';
 import { TaskSerializationError } from '../errors.js';
-import { serialize } from '../runtime.js';
+import { runtimeName, serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -23,9 +36,31 @@ const T_V8 = 9;
 /** Containers per value the compact encoding handles before handing over to v8. */
 const MAX_CONTAINERS = 64;
 const MAX_DEPTH = 8;
+/** Set in a string's length word when its bytes are UTF-16 code units (it is not well-formed). */
+const UTF16 = 0x80000000;
 
 class Fallback {}
 const FALLBACK = new Fallback();
+
+/**
+ * Thrown by ByteWriter.value for a value that only postMessage can clone (it
+ * holds a SharedArrayBuffer, say): the caller sends it on the side channel.
+ * @internal
+ */
+export class PostMessageOnly extends Error {
+  constructor() {
+    super('sideloop: this value travels by postMessage');
+  }
+}
+
+function postMessageClones(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A growable, reusable scratch buffer that records are encoded into. */
 export class ByteWriter {
@@ -72,7 +107,14 @@ export class ByteWriter {
 
   str(s: string): void {
     this.ensure(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, "utf8");
+    // UTF-8 cannot carry a lone surrogate (it would come back as U+FFFD): such strings go as UTF-16.
+    if (!s.isWellFormed()) {
+      const n = this.buf.write(s, this.pos + 4, 'utf16le');
+      this.view.setUint32(this.pos, (n | UTF16) >>> 0, true);
+      this.pos += 4 + n;
+      return;
+    }
+    const n = this.buf.write(s, this.pos + 4, 'utf8');
     this.view.setUint32(this.pos, n, true);
     this.pos += 4 + n;
   }
@@ -93,9 +135,12 @@ export class ByteWriter {
    * Appends `value`. Throws TaskSerializationError (with the path of the
    * offending part) when it cannot be cloned; the message calls it
    * "`role` of `owner.label`" (built only then: labels are long).
+   * `argList` says `value` is an argument list sideloop made itself (rest
+   * parameters): it has no holes and no named properties, so the flat path
+   * need not look for them.
    */
-  value(value: unknown, role: string, owner: { readonly label: string }): void {
-    if (this.flat(value)) return;
+  value(value: unknown, role: string, owner: { readonly label: string }, argList = false): void {
+    if (this.flat(value, argList)) return;
     const start = this.pos;
     this.containers.length = 0;
     try {
@@ -107,8 +152,10 @@ export class ByteWriter {
     this.u8(T_V8);
     let data: Buffer;
     try {
-      data = serialize(value);
+      data = cloneBytes(value);
     } catch (err) {
+      // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
+      if (postMessageClones(value)) throw new PostMessageOnly();
       const path = findUncloneable(value) ?? '';
       const at = path ? ` at ${path}` : '';
       throw new TaskSerializationError(
@@ -124,14 +171,17 @@ export class ByteWriter {
    * The commonest argument list, a short array of numbers and short strings,
    * written without the bookkeeping of the general path. False when `v` is anything else.
    */
-  private flat(v: unknown): boolean {
+  private flat(v: unknown, argList: boolean): boolean {
     if (!Array.isArray(v) || v.length > 8 || Object.getPrototypeOf(v) !== Array.prototype) return false;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       const t = typeof item;
-      if (!(t === 'number' || (t === 'string' && (item as string).length < 256) || t === 'boolean' || item === null)) return false;
-      if (item === undefined && !(i in v)) return false;
+      if (t === 'string') {
+        if ((item as string).length >= 256 || !(item as string).isWellFormed()) return false;
+      } else if (!(t === 'number' || t === 'boolean' || item === null)) return false;
     }
+    // Holes read as undefined and fail above; named properties need a look at the keys.
+    if (!argList && !onlyIndices(v)) return false;
     this.ensure(5 + v.length * 800);
     const buf = this.buf;
     const view = this.view;
@@ -206,6 +256,7 @@ export class ByteWriter {
     const proto = Object.getPrototypeOf(v);
     if (proto === Array.prototype) {
       const arr = v as unknown[];
+      if (!onlyIndices(arr)) return FALLBACK; // named properties: structured clone keeps them
       this.u8(T_ARRAY);
       this.u32(arr.length);
       for (let i = 0; i < arr.length; i++) {
@@ -262,8 +313,9 @@ export class ByteReader {
   }
 
   str(): string {
-    const n = this.u32();
-    const s = this.buf.toString("utf8", this.pos, this.pos + n);
+    const word = this.u32();
+    const n = word & ~UTF16;
+    const s = this.buf.toString(word & UTF16 ? 'utf16le' : 'utf8', this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
@@ -316,11 +368,41 @@ export class ByteReader {
         return obj;
       }
       case T_V8:
-        return v8.deserialize(this.bytes());
+        return cloneFromBytes(this.bytes());
       default:
         throw new Error(`sideloop: corrupt record (value tag ${tag})`);
     }
   }
+}
+
+/** Whether an array's own keys are its indices alone (no named properties). Holes are checked item by item. */
+function onlyIndices(arr: readonly unknown[]): boolean {
+  return Object.keys(arr).length <= arr.length;
+}
+
+/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
+const onNode = runtimeName.startsWith('Node ');
+
+/**
+ * `value` in V8's structured-clone format, as `structuredClone` would clone
+ * it: the base Serializer, whose typed arrays are V8's own (see the top).
+ * Throws for what it cannot clone (functions, symbols, SharedArrayBuffers, host objects).
+ */
+export function cloneBytes(value: unknown): Buffer {
+  // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
+  if (!onNode) return serialize(value);
+  const ser = new v8.Serializer();
+  ser.writeHeader();
+  ser.writeValue(value);
+  return ser.releaseBuffer();
+}
+
+/** The value `cloneBytes` wrote. */
+export function cloneFromBytes(bytes: Uint8Array): unknown {
+  if (!onNode) return v8.deserialize(bytes);
+  const des = new v8.Deserializer(bytes);
+  des.readHeader();
+  return des.readValue();
 }
 
 /**
@@ -343,7 +425,7 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
   try {
-    serialize(value);
+    cloneBytes(value);
     return undefined;
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
@@ -351,11 +433,22 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   const entries: Iterable<[unknown, unknown]> =
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
-    const step = Array.isArray(value) || value instanceof Set ? `[${String(key)}]` : `.${String(key)}`;
+    const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
     const found = findUncloneable(item, path + step, seen);
     if (found !== undefined) return found;
   }
   return path || '(value)';
+}
+
+/** A key for a path: a Map's key may be any value, even one that String() throws on (a null-prototype object). */
+function keyText(key: unknown): string {
+  if (typeof key === 'string' || typeof key === 'number') return String(key);
+  if (typeof key === 'object' && key !== null) return Array.isArray(key) ? '[array]' : '{object}';
+  try {
+    return String(key);
+  } catch {
+    return typeof key;
+  }
 }
 
 /** V8's clone errors inspect the whole offending object; its first line names it well enough. */

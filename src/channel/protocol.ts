@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { ErrorData } from './error-codec.js';
 
 /**
  * The shared memory between submitting threads and a loop thread: every
@@ -37,6 +38,7 @@ export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
 export const C_CRASH_CLAIM = 6; // 0 until a crash is recorded: the first recorder (a CAS to 1) writes the exit code and cause
 export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
+export const C_BLOCKED_ON = 8; // while the loop thread is blocked in result(): the loop it waits for (client/wait-graph.ts)
 // Written by submitters.
 export const C_SUBMITTED = 32;
 // Written by the loop.
@@ -67,6 +69,7 @@ export const H_CURSOR = 2; // where the next allocation starts looking: a freed 
 export const H_REG_EPOCH = 3; // bumped on every registration change: a reader whose scan overlapped one scans again
 export const H_DEATHS = 4; // bumped whenever a thread is found dead: cheap "anything to reap?" checks
 export const H_THREADS_FULL = 5; // 1 once a thread could not get a row in the thread table
+export const H_WAITS_LOCK = 8; // held (by thread id + 1) while a loop thread checks for a blocking cycle and records its wait
 export const SLOT_BYTES = 2304;
 // Slot layout, in bytes from the slot's start:
 export const SLOT_CONTROL = 0; // the control block, CONTROL_BYTES long
@@ -191,6 +194,16 @@ export interface LoopBootData {
   /** The owner's lane, connected before the thread starts; others announce theirs (LaneAnnouncement). */
   readonly ownerLane: LaneBootData;
 }
+
+/** What the boot guard (loop/boot-guard.ts) posts on the life port when a loop thread dies before it boots. */
+export const BOOT_FAILURE = 'sideloop:boot-failure';
+export interface BootFailure {
+  readonly kind: typeof BOOT_FAILURE;
+  readonly exitCode: number;
+  readonly error: ErrorData;
+}
+/** Set on a loop thread's globalThis once the loop runtime watches the thread's deaths itself. */
+export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');
 
 export interface LaneBootData {
   readonly memory: SharedArrayBuffer;

@@ -50,6 +50,8 @@ export const enum Res {
   OkOnSide = 3,
   /** 0 (no call), stream, then what a task wrote to it: see writeOutput. */
   Output = 4,
+  /** As Err, for a task the loop cancelled or timed out (counted as cancelled, not failed). */
+  ErrCancelled = 5,
 }
 
 /** The streams a task writes to, as a Res.Output record names them. */
@@ -99,7 +101,8 @@ export function writeSubmitHead(
 
 /** Throws TaskSerializationError for what v8.serialize refuses. */
 export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner): void {
-  w.value(args, 'The arguments', task);
+  // The list comes from rest parameters (task.ts): no holes, no named properties.
+  w.value(args, 'The arguments', task, true);
 }
 
 export function writeCancel(w: ByteWriter, callId: number, timedOut: boolean): void {
@@ -191,8 +194,9 @@ export function writeOkOnSide(w: ByteWriter, callId: number): void {
   w.u32(callId);
 }
 
-export function writeErr(w: ByteWriter, callId: number, error: ErrorData): void {
-  w.u8(Res.Err);
+/** `cancelled`: the loop counted the task as cancelled (its own timeout, or a stop that cancels). */
+export function writeErr(w: ByteWriter, callId: number, error: ErrorData, cancelled = false): void {
+  w.u8(cancelled ? Res.ErrCancelled : Res.Err);
   w.u32(callId);
   w.value(error, 'The error', { label: 'a task' });
 }

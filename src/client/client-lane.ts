@@ -6,11 +6,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { fromErrorData } from '../channel/error-codec.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
   C_SUBMITTED,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
@@ -52,6 +55,7 @@ import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
 import { OutputWatcher } from './output-watcher.js';
+import { enterBlockedWait } from './wait-graph.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -192,10 +196,13 @@ export class ClientLane implements CallHost {
       writeSubmitArgs(w, task.args, task);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!(err instanceof TaskSerializationError) || !structurallyCloneable(task.args)) throw err;
+      if (!(err instanceof PostMessageOnly)) throw err;
       encoded = false;
     }
-    if (!encoded || w.pos > MAX_INLINE_RECORD) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    if (!encoded) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    // A record too big for the ring goes on the side channel as the bytes already made (sender.send):
+    // cloning the arguments again would serialize them twice.
+    if (w.pos > MAX_INLINE_RECORD) return this.sender.send(w);
     // A lone call goes in the request box: one cache line carries it, where the ring takes two.
     if (this.boxFree() && this.sender.sendBoxed(w, this.answers.taken)) this.boxCall = call;
     else this.sender.send(w);
@@ -279,14 +286,27 @@ export class ClientLane implements CallHost {
     readResultHead(r, head);
     if (head.kind === Res.Output) return writeTaskOutput(r);
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
@@ -322,11 +342,23 @@ export class ClientLane implements CallHost {
   // ---- blocking ----
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
-    if (hostedLoopKey() === this.link.loopKey) {
+    const host = hostedLoopKey();
+    if (host === undefined) return this.waitLoop(call, timeoutMs);
+    if (host === this.link.loopKey) {
       throw new DeadlockError(
         `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
       );
     }
+    // A loop thread: its wait is recorded, so a loop that blocks on this one in turn sees the cycle.
+    const leave = enterBlockedWait(host, this.link.loopKey, `${call.label} in loop "${this.link.name}"`);
+    try {
+      this.waitLoop(call, timeoutMs);
+    } finally {
+      leave();
+    }
+  }
+
+  private waitLoop(call: Call, timeoutMs: number | undefined): void {
     let giveUpAt = -1;
     const wait = this.blocked;
     wait.reset();

@@ -61,3 +61,19 @@ function withoutFlags(flags: readonly string[], refused: readonly string[]): str
   }
   return out;
 }
+
+/**
+ * `execArgv` with the boot guard (loop/boot-guard.ts) preloaded first, and
+ * only once: a loop thread's own flags, which a loop it starts inherits,
+ * already name it. Without the guard file (a bundle that left it behind) the
+ * flags stay as they are, and a blocked owner learns only that its loop died.
+ */
+export function withBootGuard(execArgv: readonly string[], guardFile: string | undefined): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if ((arg === '--require' || arg === '-r') && execArgv[i + 1] === guardFile) i++;
+    else if (arg !== `--require=${guardFile}`) out.push(arg);
+  }
+  return guardFile === undefined ? out : ['--require', guardFile, ...out];
+}

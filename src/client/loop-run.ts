@@ -4,16 +4,19 @@
  * and stops it. A manager makes one per start().
  * @internal
  */
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
-import { LoopState, StopMode, type LoopBootData } from '../channel/protocol.js';
+import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
 import { timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
-import { newWorkerWithParentFlags } from './exec-argv.js';
+import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
 
 /** How the owner spawns its loop thread. */
 export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
@@ -21,6 +24,15 @@ export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArg
 // Resolved against the built file that holds this code (dist/index.js or .cjs): the loop thread's
 // entry is built beside it as dist/loop-thread.js.
 const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
+// Built beside it too: preloaded first into every loop thread, it reports a death before boot.
+let bootGuardFile: string | undefined | null = null;
+function bootGuard(): string | undefined {
+  if (bootGuardFile === null) {
+    const url = new URL('./boot-guard.cjs', import.meta.url);
+    bootGuardFile = url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined;
+  }
+  return bootGuardFile;
+}
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
 export interface RunSeams {
@@ -77,7 +89,7 @@ export class LoopRun {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv,
+        execArgv: withBootGuard(execArgv, bootGuard()),
         ...(options.env && { env: options.env }),
       });
     try {
@@ -122,15 +134,27 @@ export class LoopRun {
   private probeSelf(): void {
     if (this.control.ended) return;
     checkRun(this.slot, this.control);
-    if (!this.control.ended && !peerAlive(this.lifePort)) this.control.markCrashed(1, diedSilently());
+    if (!this.control.ended && !peerAlive(this.lifePort)) {
+      const failure = this.bootFailure();
+      if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
+      else this.control.markCrashed(1, diedSilently());
+    }
     if (this.control.ended) this.lane.onLoopEnded();
+  }
+
+  /** What the boot guard posted, if the thread died before the loop booted. */
+  private bootFailure(): BootFailure | undefined {
+    const message = receiveMessageOnPort(this.lifePort)?.message as BootFailure | undefined;
+    return message?.kind === BOOT_FAILURE ? message : undefined;
   }
 
   private ended(code: number): void {
     liveRuns.delete(this);
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
-      const cause = this.lastError ?? new Error(`The loop thread exited with code ${code}`);
+      // The guard's record first: a blocked owner builds the same error from it.
+      const failure = this.bootFailure();
+      const cause = failure ? fromErrorData(failure.error) : (this.lastError ?? new Error(`The loop thread exited with code ${code}`));
       if (control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
     }
     this.lane.onLoopEnded();

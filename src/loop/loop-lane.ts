@@ -3,10 +3,10 @@
  * channel) and writes results (ring, or side channel when the ring is full).
  */
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
-import { laneViews, structurallyCloneable, type SideChannel } from '../channel/lane.js';
+import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader, BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -184,16 +184,17 @@ export class LoopLane {
       writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
-      if (!structurallyCloneable(value)) {
-        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
-      } else {
+      if (err instanceof PostMessageOnly) {
         this.postValue(callId, value);
+      } else {
+        this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
       }
       return;
     }
-    // A result too big for the ring goes as it is: one structured clone copies less than our bytes would.
-    if (w.pos > MAX_INLINE_RECORD) this.postValue(callId, value);
-    else this.publish(callId, w);
+    // A record too big for the ring goes on the side channel as the bytes already made (publish):
+    // cloning the value again would serialize it twice, and the submitter decodes these bytes
+    // where a failure (a value too deep for its stack) rejects this one call.
+    this.publish(callId, w);
   }
 
   private postValue(callId: number, value: unknown): void {
@@ -205,9 +206,10 @@ export class LoopLane {
     this.unannounced = true;
   }
 
-  fail(callId: number, error: unknown): void {
+  /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
+  fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error));
+    writeErr(w, callId, toErrorData(error), cancelled);
     this.publish(callId, w);
   }
 

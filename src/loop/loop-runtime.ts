@@ -171,7 +171,8 @@ export class LoopRuntime implements JobSink {
       job.timer = setTimeout(() => {
         const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
         job.abort(error);
-        job.reject(error);
+        // Counted as cancelled, as a timeout the caller's side noticed first is.
+        this.finish(job, false, error, C_CANCELLED);
       }, timeoutMs);
     }
     this.run(job, slot, args);
@@ -222,7 +223,7 @@ export class LoopRuntime implements JobSink {
     if (job.timer) clearTimeout(job.timer);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
-    else lane.fail(callId, value);
+    else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
   }

@@ -5,7 +5,7 @@
  */
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { LoopBootData } from '../channel/protocol.js';
-import { LoopState } from '../channel/protocol.js';
+import { LOOP_BOOTED, LoopState } from '../channel/protocol.js';
 import { lineage } from '../registry/lineage.js';
 import { Registry } from '../registry/registry.js';
 import { inheritLoaders } from './loaders.js';
@@ -32,6 +32,7 @@ captureOutput(runtime.output);
 
 process.on('uncaughtExceptionMonitor', (err) => runtime.noteUncaught(err));
 process.on('exit', (code) => runtime.onExit(code));
+(globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED] = true; // the boot guard stands down
 
 // Workers that tasks spawn inherit this thread's lineage. A call, not a bare import: the package
 // declares no side effects, so the bundler would drop a bare one.

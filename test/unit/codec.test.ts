@@ -1,5 +1,5 @@
 // The value codec: compact encodings for common shapes, v8.serialize for the rest.
-import { ByteReader, ByteWriter, findUncloneable, obviouslyBig } from '../../src/channel/codec.ts';
+import { ByteReader, ByteWriter, PostMessageOnly, findUncloneable, obviouslyBig } from '../../src/channel/codec.ts';
 import { TaskSerializationError } from '../../src/errors.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -151,14 +151,40 @@ test('a long string round-trips: the writer grows to fit it', () => {
   assert.equal((copy as { big: string }).big.length, 1 << 20);
 });
 
-test('lone surrogates survive the round trip as structuredClone keeps them', { todo: 'the compact path writes UTF-8, which turns them into U+FFFD' }, () => {
-  for (const value of ['\ud800', 'a\udc00b', ['\ud83d'], { k: '\udfff' }]) roundTrip(value);
+test('lone surrogates survive the round trip as structuredClone keeps them', () => {
+  for (const value of ['\ud800', 'a\udc00b', ['\ud83d'], { k: '\udfff' }, { '\ud800': 1 }, ['x'.repeat(300) + '\udc00']]) {
+    const { copy } = roundTrip(value);
+    assert.equal(JSON.stringify(copy), JSON.stringify(value), 'every code unit, lone surrogates included');
+  }
+  // The argument-list fast path too.
+  const w = new ByteWriter();
+  w.value(['\ud800', 1], 'The arguments', owner, true);
+  assert.equal(JSON.stringify(new ByteReader(w.copy()).value()), JSON.stringify(['\ud800', 1]));
 });
 
-test('arrays with properties of their own keep them, as structuredClone does', { todo: 'the compact paths write only the indexed items' }, () => {
+test('arrays with properties of their own keep them, as structuredClone does', () => {
   for (const value of [Object.assign([1, 2], { extra: 'prop' }), Object.assign([{}], { p: 1 }), { list: Object.assign([1], { p: 1 }) }]) {
     roundTrip(value);
   }
+  const holey: unknown[] = [1];
+  holey[2] = 3;
+  (holey as unknown as Record<string, unknown>).x = 1; // as many keys as items: the hole must still be seen
+  assert.deepStrictEqual(roundTrip(holey).copy, structuredClone(holey));
+});
+
+test('Buffers come back as the Uint8Array structuredClone gives, and views keep their offset and shared buffer', () => {
+  const copy = new ByteReader(encode(Buffer.from('hi'))).value();
+  assert.equal(Object.getPrototypeOf(copy), Uint8Array.prototype);
+  const memory = new ArrayBuffer(16);
+  const [a, b] = new ByteReader(encode([new Uint8Array(memory, 4, 4), new DataView(memory, 8)])).value() as [Uint8Array, DataView];
+  assert.equal(a.byteOffset, 4);
+  assert.equal(a.buffer.byteLength, 16);
+  assert.equal(a.buffer, b.buffer, 'two views of one buffer still share it');
+});
+
+test('a value only postMessage can clone (a SharedArrayBuffer) is handed back to the caller, not refused', () => {
+  assert.throws(() => encode({ shared: new SharedArrayBuffer(8) }), PostMessageOnly);
+  assert.throws(() => encode(new Map([[Object.create(null), new SharedArrayBuffer(8)]])), PostMessageOnly);
 });
 
 test('the writer grows its buffer and is reusable after reset()', () => {
@@ -248,6 +274,8 @@ test('findUncloneable names the first offending part, or nothing', () => {
   assert.equal(findUncloneable([{ ok: 1 }, { bad: Symbol('x') }, () => 0]), '[1].bad');
   assert.equal(findUncloneable(new Map<unknown, unknown>([[1, 'fine'], ['fn', () => 0]])), '.fn');
   assert.equal(findUncloneable(new Set([1, 2, () => 0])), '[2]');
+  // A Map key that String() throws on (a null-prototype object) still gives a path.
+  assert.equal(findUncloneable(new Map([[Object.create(null), () => 0]])), '.{object}');
   // An object that cannot be cloned although none of its parts is: the object itself.
   assert.equal(findUncloneable({ list: [1, new WeakMap()] }), '.list[1]');
   // Cycles do not loop forever.

@@ -1,0 +1,93 @@
+// A loop that fails to start (issue 16.4) gives a blocked caller the same error, with the same
+// real cause, as an awaiting caller. The cause used to reach only the Worker's 'error' event, on
+// the owner's event loop, which a caller blocked in result() does not run: it got "the loop
+// thread died while its owner was blocked" with exitCode null.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
+
+const nodeOnly = onlyOn('node', "about Node's preload flags and Worker errors");
+
+/** A child script that starts a loop with `execArgv`, submits once blocking and once awaiting, and prints both errors. */
+function bothWays(dist, execArgv) {
+  return `
+import { LoopManager, defineTasks } from ${JSON.stringify(dist)};
+const tasks = defineTasks(new URL(${JSON.stringify(fixture('tasks.mjs').href)}));
+const describe = (e) => ({ name: e.name, message: e.message, exitCode: e.exitCode, cause: e.cause?.message, code: e.cause?.code });
+const out = {};
+for (const how of ['blocked', 'awaiting']) {
+  const loop = new LoopManager({ name: how, execArgv: ${JSON.stringify(execArgv)} }).start();
+  try {
+    const f = loop.submitTask(tasks.echo(1), { returnSyncFuture: how === 'blocked' });
+    out[how] = { value: how === 'blocked' ? f.result() : await f };
+  } catch (e) {
+    out[how] = describe(e);
+  }
+}
+console.log(JSON.stringify(out));
+`;
+}
+
+async function run(dist, execArgv) {
+  const { code, stdout, stderr } = await runScript(bothWays(dist, execArgv), { timeoutMs: 30000 });
+  assert.equal(code, 0, stderr);
+  const { blocked, awaiting } = JSON.parse(stdout);
+  // The names differ only in the loop's name, which says how it was called.
+  assert.deepEqual({ ...blocked, message: blocked.message.replace('"blocked"', '"x"') }, { ...awaiting, message: awaiting.message.replace('"awaiting"', '"x"') });
+  return blocked;
+}
+
+const cases = [
+  ['an --import preload that does not exist', ['--import', fixture('no-such-preload.mjs').href], /Cannot find module .*no-such-preload\.mjs/, 'ERR_MODULE_NOT_FOUND'],
+  ['an --import preload that throws at load', ['--import', fixture('throwing-preload.mjs').href], /the preload exploded at load/, undefined],
+  ['a task-module loader whose hooks throw at load', ['--import', fixture('register-throwing-hooks.mjs').href], /the loader hooks exploded at load/, undefined],
+  ['a --require preload that does not exist', ['--require', fileURLToPath(fixture('no-such-preload.cjs'))], /Cannot find module .*no-such-preload\.cjs/, 'MODULE_NOT_FOUND'],
+];
+
+for (const [what, execArgv, cause, code] of cases) {
+  test(`${what}: blocked and awaiting callers get the same LoopCrashedError with the real cause`, { timeout: 40000, skip: nodeOnly }, async () => {
+    const error = await run(distUrl, execArgv);
+    assert.equal(error.name, 'LoopCrashedError');
+    assert.equal(error.exitCode, 1);
+    assert.match(error.cause, cause);
+    assert.match(error.message, cause);
+    assert.equal(error.code, code);
+  });
+}
+
+test('a loop thread entry missing from a bundle: both callers get the same error naming the missing file', { timeout: 40000, skip: nodeOnly }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
+  try {
+    cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
+    rmSync(join(dir, 'loop-thread.js'));
+    const error = await run(pathToFileURL(join(dir, 'index.js')).href, []);
+    assert.equal(error.name, 'LoopCrashedError');
+    assert.equal(error.exitCode, 1);
+    assert.match(error.cause, /Cannot find module .*loop-thread\.js/);
+    assert.equal(error.code, 'MODULE_NOT_FOUND');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a loop that boots normally is untouched by the guard, and a loop started from a loop thread boots too', { timeout: 40000, skip: nodeOnly }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+import { LoopManager, defineTasks, inlineTask } from ${JSON.stringify(distUrl)};
+const outer = new LoopManager({ name: 'outer' }).start();
+const nested = outer.submitTask(inlineTask(async (dist) => {
+  const { LoopManager, inlineTask } = await import(dist);
+  const inner = new LoopManager({ name: 'inner' }).start();
+  const value = await inner.submitTask(inlineTask(() => process.execArgv.filter((a) => a.includes('boot-guard')).length));
+  await inner.stop();
+  return value;
+}, ${JSON.stringify(distUrl)}), { returnSyncFuture: true }).result();
+console.log(JSON.stringify({ nested }));
+await outer.stop();
+`);
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(JSON.parse(stdout), { nested: 1 }, 'the guard is preloaded once, not once per level');
+});
