@@ -17,21 +17,18 @@ import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
+import { resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
-export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
+export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env' | 'loopEntry'>;
 
-// Resolved against the built file that holds this code (dist/index.js or .cjs): the loop thread's
-// entry is built beside it as dist/loop-thread.js.
-const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
-// Built beside it too: preloaded first into every loop thread, it reports a death before boot.
-let bootGuardFile: string | undefined | null = null;
-function bootGuard(): string | undefined {
-  if (bootGuardFile === null) {
-    const url = new URL('./boot-guard.cjs', import.meta.url);
-    bootGuardFile = url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined;
-  }
-  return bootGuardFile;
+// Built beside the loop thread's entry: preloaded first into every loop thread, it reports a death
+// before boot. Optional: a bundle that emitted only loop-thread.js runs without it.
+const bootGuards = new Map<string, string | undefined>();
+function bootGuard(entry: URL): string | undefined {
+  const url = new URL('./boot-guard.cjs', entry);
+  if (!bootGuards.has(url.href)) bootGuards.set(url.href, url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined);
+  return bootGuards.get(url.href);
 }
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
@@ -67,6 +64,8 @@ export class LoopRun {
     options: WorkerOptions,
     seams: RunSeams = {},
   ) {
+    // First, so that a missing entry changes nothing: LoopEntryNotFoundError, and the manager stays as it was.
+    const entry = seams.entry ?? resolveLoopEntry(options.loopEntry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -85,11 +84,11 @@ export class LoopRun {
       lifePort: life.port2,
     };
     const create = (execArgv: string[]): Worker =>
-      new Worker(seams.entry ?? loopThreadUrl, {
+      new Worker(entry, {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv: withBootGuard(execArgv, bootGuard()),
+        execArgv: withBootGuard(execArgv, bootGuard(entry)),
         ...(options.env && { env: options.env }),
       });
     try {
