@@ -24,6 +24,7 @@ import {
 } from './options.js';
 import type { LoopControl, LoopStats } from './registry/control.js';
 import { forgetSlot, managerForSlot, rememberOwner } from './registry/handles.js';
+import { createSlot } from './registry/reaper.js';
 import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry/registry.js';
 import type { Task } from './task.js';
 
@@ -69,7 +70,7 @@ export class LoopManager implements AsyncDisposable {
     const id = o.id ?? DEFAULT_LOOP_ID;
     const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
-    const slot = reg.create(id, name, false);
+    const slot = createSlot(reg, id, name);
     this.init(reg, slot, reg.born(slot), id, name, threadId);
     this.workerOptions = { resourceLimits: o.resourceLimits, execArgv: o.execArgv, env: o.env, loopEntry: o.loopEntry };
     rememberOwner(this.slot, this);
