@@ -25,6 +25,7 @@ import {
 } from './options.js';
 import type { LoopControl, LoopStats } from './registry/control.js';
 import { forgetSlot, managerForSlot, rememberOwner } from './registry/handles.js';
+import { createSlot } from './registry/reaper.js';
 import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry/registry.js';
 import type { Task } from './task.js';
 
@@ -70,9 +71,9 @@ export class LoopManager implements AsyncDisposable {
     const id = o.id ?? DEFAULT_LOOP_ID;
     const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
-    const slot = reg.create(id, name, false);
+    const slot = createSlot(reg, id, name);
     this.init(reg, slot, reg.born(slot), id, name, threadId);
-    this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
+    this.workerOptions = { resourceLimits: o.resourceLimits, execArgv: o.execArgv, env: o.env, loopEntry: o.loopEntry };
     rememberOwner(this.slot, this);
     debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }
@@ -238,7 +239,7 @@ export class LoopManager implements AsyncDisposable {
 
   stats(): LoopStats {
     const view = this.runView();
-    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, spins: 0, uptime: 0 };
     const stats = view.control.stats();
     if (view.control.ended) stats.uptime = 0;
     return stats;

@@ -41,11 +41,15 @@ export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the
 export const C_BLOCKED_ON = 8; // while the loop thread is blocked in result(): the loop it waits for (client/wait-graph.ts)
 // Written by submitters.
 export const C_SUBMITTED = 32;
+export const C_SUBMITTER_SPINS = 33; // waits of submitting threads that spun (wait-policy.ts)
 // Written by the loop.
 export const C_STARTED = 64;
 export const C_COMPLETED = 65;
 export const C_FAILED = 66;
 export const C_CANCELLED = 67;
+export const C_LOOP_SPINS = 68; // idle periods in which the loop polled before parking
+// Written by the loop on every pump, alone on its line: spinning callers watch it to tell a running loop from a stalled one.
+export const C_PROGRESS = 80;
 // Float64 slots (index into a Float64Array over the same memory).
 export const CF_STARTED_AT = 48; // epoch ms, written once by the owner
 export const CONTROL_BYTES = 512;

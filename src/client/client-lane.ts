@@ -14,7 +14,10 @@ import {
   C_CANCELLED,
   C_COMPLETED,
   C_FAILED,
+  C_LOOP_PARKED,
+  C_PROGRESS,
   C_SUBMITTED,
+  C_SUBMITTER_SPINS,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
   L_RES_BOX,
@@ -46,7 +49,7 @@ import {
   type SideRecord,
 } from '../channel/records.js';
 import { RingReader } from '../channel/ring.js';
-import { BlockedWait } from '../channel/wait-policy.js';
+import { BlockedWait, ProgressWatch } from '../channel/wait-policy.js';
 import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
 import { hostedLoopKey } from '../loop/task-context.js';
 import { timerMs } from '../options.js';
@@ -109,7 +112,7 @@ export class ClientLane implements CallHost {
   private sideResultsTaken = 0;
   /** The result being settled: one object for every record. */
   private readonly head = newResultHead();
-  private readonly blocked = new BlockedWait();
+  private readonly blocked: BlockedWait;
   private readonly poller: ResultPoller;
   private readonly outputWatcher: OutputWatcher;
   private ended = false;
@@ -130,8 +133,13 @@ export class ClientLane implements CallHost {
     this.reader = new ByteReader(views.results);
     this.answers = new BoxReader(views.words, L_RES_BOX, RES_BOX_OFFSET, Atomics.load(views.words, L_ANSWERS_READ));
     this.boxReader = new ByteReader(views.header);
+    const control = link.control;
+    const countSpin = () => control.count(C_SUBMITTER_SPINS);
+    this.blocked = new BlockedWait({ words: control.words, progressIndex: C_PROGRESS, parkedIndex: C_LOOP_PARKED, countSpin });
     this.poller = new ResultPoller({
       words: this.words,
+      progress: new ProgressWatch(control.words, C_PROGRESS),
+      countSpin,
       hasResults: () => this.hasResults(),
       settleArrived: () => {
         this.drain();
@@ -388,8 +396,13 @@ export class ClientLane implements CallHost {
         Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
-      this.link.probe?.();
-      if (!this.hasResults()) wait.parkedIdle();
+      // Only a park that brought nothing asks whether the loop thread still lives: a
+      // probe is a postMessage, which would cost every wait that was answered as much as
+      // the rest of the hand-off.
+      if (!this.hasResults()) {
+        this.link.probe?.();
+        wait.parkedIdle();
+      }
     }
   }
 

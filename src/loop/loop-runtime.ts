@@ -10,7 +10,7 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_DOORBELL, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
   type OutStream,
@@ -22,7 +22,7 @@ import {
   readSubmitArgs,
   readSubmitHead,
 } from '../channel/records.js';
-import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, Step, loopStep } from '../channel/wait-policy.js';
+import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
 import { debug } from '../debug.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
@@ -75,9 +75,13 @@ export class LoopRuntime implements JobSink {
   private idlePumps = 0;
   private pumpScheduled = false;
   private parked = false;
+  /** Bumped on every pump and published in C_PROGRESS: spinning callers see the loop run. */
+  private progress = 0;
+  private readonly wait: PollingWait;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
@@ -258,6 +262,7 @@ export class LoopRuntime implements JobSink {
   private readonly pump = (): void => {
     this.pumpScheduled = false;
     const control = this.control;
+    Atomics.store(control.words, C_PROGRESS, ++this.progress);
     if (Atomics.load(control.words, C_LANES) !== this.lanesSeen) this.takeAnnouncedLanes();
     let handled = 0;
     for (const lane of this.lanes) {
@@ -266,19 +271,25 @@ export class LoopRuntime implements JobSink {
     }
     this.announceAll();
     if (handled > 0) {
-      this.quietSince = 0;
-      this.idlePumps = 0;
+      this.endQuiet();
       return this.hotPump();
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
     if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
-    const step = loopStep(now - this.quietSince);
+    const step = this.wait.step(now, this.quietSince);
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
   };
+
+  /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
+  private endQuiet(): void {
+    if (this.quietSince !== 0) this.wait.active(performance.now(), this.quietSince, true);
+    this.quietSince = 0;
+    this.idlePumps = 0;
+  }
 
   private hotPump(): void {
     this.pumpScheduled = true;
@@ -338,8 +349,7 @@ export class LoopRuntime implements JobSink {
       this.parked = false;
       Atomics.store(this.control.words, C_LOOP_PARKED, 0);
     }
-    this.quietSince = 0;
-    this.idlePumps = 0;
+    this.endQuiet();
     this.schedulePump();
   }
 
