@@ -67,6 +67,8 @@ export class LoopRuntime implements JobSink {
   private readonly readsAnnouncements: boolean;
   private lanesSeen = 0;
   private stopping = false;
+  /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
+  private cancelledForStop = false;
   private crashCause: unknown;
   private readonly submit = newSubmitHead();
   private announcePending = false;
@@ -279,7 +281,7 @@ export class LoopRuntime implements JobSink {
       return this.hotPump();
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
-    if (control.stopMode !== StopMode.None && !this.stopping) this.beginStop();
+    if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
     const step = this.wait.step(now, this.quietSince);
@@ -324,7 +326,7 @@ export class LoopRuntime implements JobSink {
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || (control.stopMode !== StopMode.None && !this.stopping)) {
+    if (this.hasWork() || this.stopAsked()) {
       Atomics.store(words, C_LOOP_PARKED, 0);
       this.schedulePump();
       return;
@@ -359,9 +361,16 @@ export class LoopRuntime implements JobSink {
 
   // ---- stopping ----
 
+  /** A stop was asked and not begun yet, or a graceful stop has been escalated to cancelling. */
+  private stopAsked(): boolean {
+    const mode = this.control.stopMode;
+    return mode !== StopMode.None && (!this.stopping || (mode === StopMode.CancelPending && !this.cancelledForStop));
+  }
+
   private beginStop(): void {
     this.stopping = true;
-    if (this.control.stopMode === StopMode.CancelPending) {
+    if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
+      this.cancelledForStop = true;
       for (const lane of this.lanes) {
         for (const job of lane.running.list() as Job[]) {
           const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
