@@ -80,6 +80,7 @@ export class LoopRuntime implements JobSink {
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
@@ -324,21 +325,30 @@ export class LoopRuntime implements JobSink {
       return;
     }
     this.parked = true;
-    const waited = Atomics.waitAsync(words, C_DOORBELL, bell, LOOP_SLICE_MS);
+    // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
+    // net is one interval (safetyNet).
+    const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
     if (waited.async) void waited.value.then(this.onParkEnd);
     else this.wake();
   }
 
-  /** Submitters ring the doorbell; the timeout is a safety net that should never find work. */
-  private readonly onParkEnd = (outcome: string): void => {
-    if (outcome === 'timed-out') {
-      if (!this.hasWork()) {
-        this.parked = false;
-        return this.park();
-      }
-      debug('loop %s: found requests after a park timeout (a missed wake-up)', this.opts.name);
-    }
-    this.wake();
+  /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
+  private readonly onParkEnd = (): void => {
+    if (!this.parked) return;
+    this.parked = false;
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.endQuiet();
+    if (!this.pumpScheduled) this.hotPump();
+  };
+
+  /**
+   * Every LOOP_SLICE_MS: a parked loop with requests waiting missed a doorbell. That should
+   * never happen; if it does, the loop wakes itself rather than strand the request.
+   */
+  private readonly safetyNet = (): void => {
+    if (!this.parked || !this.hasWork()) return;
+    debug('loop %s: found requests while parked (a missed wake-up)', this.opts.name);
+    Atomics.notify(this.control.words, C_DOORBELL);
   };
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */
