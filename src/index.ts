@@ -22,6 +22,7 @@ export {
   TimeoutError,
   CancelledError,
   LoopCrashedError,
+  LoopEntryNotFoundError,
   TaskNotFoundError,
   TaskSerializationError,
   UnsupportedRuntimeError,

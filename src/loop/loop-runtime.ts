@@ -10,6 +10,7 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
+import { broadcastReadsSync } from '../runtime.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
@@ -63,8 +64,11 @@ export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
   private readonly lanes: LoopLane[] = [];
   private readonly announcements: BroadcastChannel;
+  private readonly readsAnnouncements: boolean;
   private lanesSeen = 0;
   private stopping = false;
+  /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
+  private cancelledForStop = false;
   private crashCause: unknown;
   private readonly submit = newSubmitHead();
   private announcePending = false;
@@ -84,6 +88,7 @@ export class LoopRuntime implements JobSink {
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
+    this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -110,6 +115,9 @@ export class LoopRuntime implements JobSink {
   }
 
   private takeAnnouncedLanes(): void {
+    // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
+    // the pump does not park while the count is ahead, so the event loop turns and delivers it.
+    if (!this.readsAnnouncements) return;
     const announced = Atomics.load(this.control.words, C_LANES);
     while (this.lanesSeen !== announced) {
       const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
@@ -274,7 +282,7 @@ export class LoopRuntime implements JobSink {
       return this.hotPump();
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
-    if (control.stopMode !== StopMode.None && !this.stopping) this.beginStop();
+    if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
     const step = this.wait.step(now, this.quietSince);
@@ -319,7 +327,7 @@ export class LoopRuntime implements JobSink {
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || (control.stopMode !== StopMode.None && !this.stopping)) {
+    if (this.hasWork() || this.stopAsked()) {
       Atomics.store(words, C_LOOP_PARKED, 0);
       this.schedulePump();
       return;
@@ -363,9 +371,16 @@ export class LoopRuntime implements JobSink {
 
   // ---- stopping ----
 
+  /** A stop was asked and not begun yet, or a graceful stop has been escalated to cancelling. */
+  private stopAsked(): boolean {
+    const mode = this.control.stopMode;
+    return mode !== StopMode.None && (!this.stopping || (mode === StopMode.CancelPending && !this.cancelledForStop));
+  }
+
   private beginStop(): void {
     this.stopping = true;
-    if (this.control.stopMode === StopMode.CancelPending) {
+    if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
+      this.cancelledForStop = true;
       for (const lane of this.lanes) {
         for (const job of lane.running.list() as Job[]) {
           const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
