@@ -11,7 +11,7 @@ import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import { timerMs, type LoopManagerOptions } from '../options.js';
+import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
@@ -161,18 +161,27 @@ export class LoopRun {
     this.lifePort.close();
   }
 
-  /** Asks the loop to stop and waits for its thread to exit; after `timeoutMs`, terminates it. */
+  /**
+   * Asks the loop to stop and waits for its thread to exit. After `timeoutMs`
+   * the loop cancels what still runs (a task that never settles would hold the
+   * stop forever), and a thread that has not exited STOP_GRACE_MS later (one
+   * stuck in a CPU-bound task cannot take the request) is terminated.
+   */
   async stop(cancelPending: boolean, timeoutMs: number | undefined): Promise<void> {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
-    timeoutMs = timerMs(timeoutMs);
-    if (timeoutMs !== undefined) {
+    const limit = timerMs(timeoutMs);
+    if (limit !== undefined) {
       timer = setTimeout(() => {
-        debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
-        this.control.setState(LoopState.Stopped);
-        void this.worker.terminate();
-      }, timeoutMs);
+        debug('loop %s did not stop within %d ms: cancelling its tasks', this.name, limit);
+        if (!this.control.ended) this.control.requestStop(StopMode.CancelPending);
+        timer = setTimeout(() => {
+          debug('loop %s did not exit %d ms after cancelling: terminating', this.name, STOP_GRACE_MS);
+          this.control.setState(LoopState.Stopped);
+          void this.worker.terminate();
+        }, STOP_GRACE_MS);
+      }, limit);
     }
     try {
       await this.exited;
@@ -180,4 +189,5 @@ export class LoopRun {
       clearTimeout(timer);
     }
   }
+
 }
