@@ -11,8 +11,9 @@ import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import { timerMs, type LoopManagerOptions } from '../options.js';
+import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
+import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
@@ -38,6 +39,9 @@ export interface RunSeams {
   readonly entry?: URL;
 }
 
+/** This thread's runs whose thread has not exited: a blocked wait on any of them probes them all. */
+const liveRuns = new Set<LoopRun>();
+
 export class LoopRun {
   readonly gen: number;
   /** Names this run's channels: process, slot and generation. */
@@ -54,7 +58,7 @@ export class LoopRun {
 
   constructor(
     reg: Registry,
-    slot: number,
+    private readonly slot: number,
     private readonly name: string,
     taskType: string | null,
     options: WorkerOptions,
@@ -98,6 +102,8 @@ export class LoopRun {
       throw err;
     }
     this.worker.unref();
+    ownLoopThread(this.worker); // its exit is handled here, with its real cause
+    liveRuns.add(this);
     this.lifePort = life.port1;
     this.lifePort.unref();
     const link = { loopKey: this.key, control: this.control, name, probe: () => this.probe() };
@@ -113,14 +119,26 @@ export class LoopRun {
     });
   }
 
-  /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
+  /**
+   * Called while this thread blocks on the loop. Every loop this thread owns is
+   * probed, not only this one: the loop blocked on may be waiting for another of
+   * them, whose death (out of memory) this thread's event loop cannot report
+   * while it is blocked.
+   */
   private probe(): void {
+    for (const run of liveRuns) run.probeSelf();
+  }
+
+  /** A loop thread that died unseen is marked crashed here. */
+  private probeSelf(): void {
+    if (this.control.ended) return;
+    checkRun(this.slot, this.control);
     if (!this.control.ended && !peerAlive(this.lifePort)) {
       const failure = this.bootFailure();
       if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
-      else this.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
-      this.lane.onLoopEnded();
+      else this.control.markCrashed(1, diedSilently());
     }
+    if (this.control.ended) this.lane.onLoopEnded();
   }
 
   /** What the boot guard posted, if the thread died before the loop booted. */
@@ -130,6 +148,7 @@ export class LoopRun {
   }
 
   private ended(code: number): void {
+    liveRuns.delete(this);
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
       // The guard's record first: a blocked owner builds the same error from it.
@@ -146,18 +165,27 @@ export class LoopRun {
     this.lifePort.close();
   }
 
-  /** Asks the loop to stop and waits for its thread to exit; after `timeoutMs`, terminates it. */
+  /**
+   * Asks the loop to stop and waits for its thread to exit. After `timeoutMs`
+   * the loop cancels what still runs (a task that never settles would hold the
+   * stop forever), and a thread that has not exited STOP_GRACE_MS later (one
+   * stuck in a CPU-bound task cannot take the request) is terminated.
+   */
   async stop(cancelPending: boolean, timeoutMs: number | undefined): Promise<void> {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
-    timeoutMs = timerMs(timeoutMs);
-    if (timeoutMs !== undefined) {
+    const limit = timerMs(timeoutMs);
+    if (limit !== undefined) {
       timer = setTimeout(() => {
-        debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
-        this.control.setState(LoopState.Stopped);
-        void this.worker.terminate();
-      }, timeoutMs);
+        debug('loop %s did not stop within %d ms: cancelling its tasks', this.name, limit);
+        if (!this.control.ended) this.control.requestStop(StopMode.CancelPending);
+        timer = setTimeout(() => {
+          debug('loop %s did not exit %d ms after cancelling: terminating', this.name, STOP_GRACE_MS);
+          this.control.setState(LoopState.Stopped);
+          void this.worker.terminate();
+        }, STOP_GRACE_MS);
+      }, limit);
     }
     try {
       await this.exited;
@@ -165,4 +193,5 @@ export class LoopRun {
       clearTimeout(timer);
     }
   }
+
 }
