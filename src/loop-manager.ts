@@ -10,12 +10,14 @@ import { LoopRun, type WorkerOptions } from './client/loop-run.js';
 import { connectLane } from './client/remote-lane.js';
 import { LoopState } from './channel/protocol.js';
 import { debug } from './debug.js';
+import { submitterTraced, traceCall } from './diagnostics.js';
 import { CancelledError, LoopAlreadyRunningError, LoopNotRunningError, NotOwnerError, UnknownAsyncTaskError } from './errors.js';
 import { SyncFuture, TaskFuture } from './future.js';
 import {
   checkManagerOptions,
   checkStartOptions,
   checkStopOptions,
+  DEFAULT_STOP_TIMEOUT_MS,
   checkSubmitOptions,
   type LoopManagerOptions,
   type StartOptions,
@@ -181,14 +183,15 @@ export class LoopManager implements AsyncDisposable {
 
   /**
    * Stops the loop: running tasks finish (or are cancelled with `cancelPending`),
-   * then the thread exits. With `timeoutMs`, a loop still busy by then is terminated.
+   * then the thread exits. Tasks still running after `timeoutMs` (default 10 s)
+   * are cancelled, and a thread still busy a moment later is terminated.
    */
   async stop(opts?: StopOptions): Promise<void> {
     this.assertOwner('stop');
     const o = checkStopOptions(opts);
     const run = this.run;
     if (!run || this.released) return;
-    await run.stop(o.cancelPending === true, o.timeoutMs);
+    await run.stop(o.cancelPending === true, o.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
   }
 
   /** Submits a task; see SubmitTaskOptions. Throws at once for a stopped loop, a wrong type, or uncloneable arguments. */
@@ -216,6 +219,7 @@ export class LoopManager implements AsyncDisposable {
       call = lane.submit(task, taskType, o);
       if (o.signal) call.follow(o.signal);
     }
+    if (submitterTraced()) traceCall(call, this.name, task.label, taskType, o.returnSyncFuture === true);
     return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);
   }
 

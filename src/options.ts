@@ -33,9 +33,20 @@ export interface StartOptions {
 export interface StopOptions {
   /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
   cancelPending?: boolean;
-  /** Terminate the loop thread if it has not finished by then. `Infinity`, or more than MAX_TIMER_MS: never. */
+  /**
+   * How long running tasks may take to finish: then they are cancelled (their
+   * signals abort, their futures reject with CancelledError), and a loop thread
+   * still busy STOP_GRACE_MS later (a task spinning the CPU) is terminated.
+   * Default DEFAULT_STOP_TIMEOUT_MS (10 s). `Infinity`, or more than
+   * MAX_TIMER_MS: wait for as long as the tasks take.
+   */
   timeoutMs?: number;
 }
+
+/** How long stop() lets running tasks finish when no `timeoutMs` is given. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** How long stop() waits for a loop to exit after cancelling its tasks, before terminating its thread. */
+export const STOP_GRACE_MS = 500;
 
 export interface SubmitTaskOptions {
   /** Returns a SyncFuture (blocking `result()`) instead of a TaskFuture. */

@@ -52,6 +52,8 @@ export const enum Res {
   Output = 4,
   /** As Err, for a task the loop cancelled or timed out (counted as cancelled, not failed). */
   ErrCancelled = 5,
+  /** callId, last (u8), bytes: a piece of a record too big for the ring (see pieces.ts). */
+  Piece = 6,
 }
 
 /** The streams a task writes to, as a Res.Output record names them. */

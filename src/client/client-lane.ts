@@ -10,6 +10,7 @@ import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channe
 import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
+import { PieceJoiner } from '../channel/pieces.js';
 import {
   C_CANCELLED,
   C_COMPLETED,
@@ -107,6 +108,7 @@ export class ClientLane implements CallHost {
   /** The boxed call was settled here (cancelled): the box is free once the loop has taken it. */
   private boxAbandoned = false;
   private readonly calls = new CallTable<Call>();
+  private readonly pieces = new PieceJoiner();
   private readonly fnIds = new Map<string, number>();
   private nextCallId: number;
   private sideResultsTaken = 0;
@@ -293,6 +295,10 @@ export class ClientLane implements CallHost {
     const head = this.head;
     readResultHead(r, head);
     if (head.kind === Res.Output) return writeTaskOutput(r);
+    if (head.kind === Res.Piece) {
+      const whole = this.pieces.take(head.callId, r);
+      return whole && this.settleFrom(whole);
+    }
     const call = this.calls.take(head.callId);
     if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
@@ -436,6 +442,7 @@ export class ClientLane implements CallHost {
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {
     this.ended = true;
+    this.poller.close();
     this.outputWatcher.close();
     openLanes.delete(this);
     this.side.close();

@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
 import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import { timerMs, type LoopManagerOptions } from '../options.js';
+import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
@@ -80,7 +80,7 @@ export class LoopRun {
       loopKey: this.key,
       name,
       taskType,
-      ownerLane: { memory, laneId: 0, port: side.port2 },
+      ownerLane: { memory, laneId: 0, threadId, port: side.port2 },
       lifePort: life.port2,
     };
     const create = (execArgv: string[]): Worker =>
@@ -154,25 +154,38 @@ export class LoopRun {
       // The guard's record first: a blocked owner builds the same error from it.
       const failure = this.bootFailure();
       const cause = failure ? fromErrorData(failure.error) : (this.lastError ?? new Error(`The loop thread exited with code ${code}`));
-      if (control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
+      // The loop thread may have recorded its own death (process.exit, an uncaught error) first.
+      const recorded = control.markCrashed(code, cause) ? `: ${String(cause)}` : '';
+      debug('loop %s crashed: its thread exited with code %d%s', this.name, code, recorded);
+    } else {
+      debug('loop %s stopped: its thread exited with code %d', this.name, code);
     }
     this.lane.onLoopEnded();
     this.lane.close();
     this.lifePort.close();
   }
 
-  /** Asks the loop to stop and waits for its thread to exit; after `timeoutMs`, terminates it. */
+  /**
+   * Asks the loop to stop and waits for its thread to exit. After `timeoutMs`
+   * the loop cancels what still runs (a task that never settles would hold the
+   * stop forever), and a thread that has not exited STOP_GRACE_MS later (one
+   * stuck in a CPU-bound task cannot take the request) is terminated.
+   */
   async stop(cancelPending: boolean, timeoutMs: number | undefined): Promise<void> {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
-    timeoutMs = timerMs(timeoutMs);
-    if (timeoutMs !== undefined) {
+    const limit = timerMs(timeoutMs);
+    if (limit !== undefined) {
       timer = setTimeout(() => {
-        debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
-        this.control.setState(LoopState.Stopped);
-        void this.worker.terminate();
-      }, timeoutMs);
+        debug('loop %s did not stop within %d ms: cancelling its tasks', this.name, limit);
+        if (!this.control.ended) this.control.requestStop(StopMode.CancelPending);
+        timer = setTimeout(() => {
+          debug('loop %s did not exit %d ms after cancelling: terminating', this.name, STOP_GRACE_MS);
+          this.control.setState(LoopState.Stopped);
+          void this.worker.terminate();
+        }, STOP_GRACE_MS);
+      }, limit);
     }
     try {
       await this.exited;
@@ -180,4 +193,5 @@ export class LoopRun {
       clearTimeout(timer);
     }
   }
+
 }

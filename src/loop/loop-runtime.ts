@@ -10,6 +10,7 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
+import { broadcastReadsSync } from '../runtime.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
@@ -23,7 +24,8 @@ import {
   readSubmitHead,
 } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
-import { debug } from '../debug.js';
+import { debug, debugEnabled, slowMs } from '../debug.js';
+import { channels, traceStart } from '../diagnostics.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { taskLabel } from '../task.js';
@@ -63,8 +65,11 @@ export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
   private readonly lanes: LoopLane[] = [];
   private readonly announcements: BroadcastChannel;
+  private readonly readsAnnouncements: boolean;
   private lanesSeen = 0;
   private stopping = false;
+  /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
+  private cancelledForStop = false;
   private crashCause: unknown;
   private readonly submit = newSubmitHead();
   private announcePending = false;
@@ -80,9 +85,11 @@ export class LoopRuntime implements JobSink {
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
+    this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -98,7 +105,9 @@ export class LoopRuntime implements JobSink {
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
     const lane = new LoopLane(data.memory, side, this.onRequest);
+    lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
+    debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
     lane.markConnected();
   }
 
@@ -109,6 +118,9 @@ export class LoopRuntime implements JobSink {
   }
 
   private takeAnnouncedLanes(): void {
+    // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
+    // the pump does not park while the count is ahead, so the event loop turns and delivers it.
+    if (!this.readsAnnouncements) return;
     const announced = Atomics.load(this.control.words, C_LANES);
     while (this.lanesSeen !== announced) {
       const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
@@ -206,6 +218,8 @@ export class LoopRuntime implements JobSink {
   }
 
   private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
+    if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
+    if (debugEnabled) job.startedAt = performance.now();
     let out: unknown;
     try {
       out = this.opts.scope.run(job, fn, ...args);
@@ -225,11 +239,17 @@ export class LoopRuntime implements JobSink {
     // Not running any more when it was cancelled or timed out (and answered then).
     if (lane.running.take(callId) === undefined) return;
     if (job.timer) clearTimeout(job.timer);
+    if (job.startedAt !== 0) this.reportSlow(job, ok);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
+  }
+
+  private reportSlow(job: Job, ok: boolean): void {
+    const ms = performance.now() - job.startedAt;
+    if (ms >= slowMs) debug('loop %s: slow task: %s %s after %s ms (thread %d, call %d)', this.opts.name, job.label, ok ? 'returned' : 'failed', ms.toFixed(1), job.lane.threadId, job.id);
   }
 
   /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
@@ -273,7 +293,7 @@ export class LoopRuntime implements JobSink {
       return this.hotPump();
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
-    if (control.stopMode !== StopMode.None && !this.stopping) this.beginStop();
+    if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
     const step = this.wait.step(now, this.quietSince);
@@ -318,27 +338,36 @@ export class LoopRuntime implements JobSink {
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || (control.stopMode !== StopMode.None && !this.stopping)) {
+    if (this.hasWork() || this.stopAsked()) {
       Atomics.store(words, C_LOOP_PARKED, 0);
       this.schedulePump();
       return;
     }
     this.parked = true;
-    const waited = Atomics.waitAsync(words, C_DOORBELL, bell, LOOP_SLICE_MS);
+    // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
+    // net is one interval (safetyNet).
+    const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
     if (waited.async) void waited.value.then(this.onParkEnd);
     else this.wake();
   }
 
-  /** Submitters ring the doorbell; the timeout is a safety net that should never find work. */
-  private readonly onParkEnd = (outcome: string): void => {
-    if (outcome === 'timed-out') {
-      if (!this.hasWork()) {
-        this.parked = false;
-        return this.park();
-      }
-      debug('loop %s: found requests after a park timeout (a missed wake-up)', this.opts.name);
-    }
-    this.wake();
+  /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
+  private readonly onParkEnd = (): void => {
+    if (!this.parked) return;
+    this.parked = false;
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.endQuiet();
+    if (!this.pumpScheduled) this.hotPump();
+  };
+
+  /**
+   * Every LOOP_SLICE_MS: a parked loop with requests waiting missed a doorbell. That should
+   * never happen; if it does, the loop wakes itself rather than strand the request.
+   */
+  private readonly safetyNet = (): void => {
+    if (!this.parked || !this.hasWork()) return;
+    debug('loop %s: found requests while parked (a missed wake-up)', this.opts.name);
+    Atomics.notify(this.control.words, C_DOORBELL);
   };
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */
@@ -353,9 +382,16 @@ export class LoopRuntime implements JobSink {
 
   // ---- stopping ----
 
+  /** A stop was asked and not begun yet, or a graceful stop has been escalated to cancelling. */
+  private stopAsked(): boolean {
+    const mode = this.control.stopMode;
+    return mode !== StopMode.None && (!this.stopping || (mode === StopMode.CancelPending && !this.cancelledForStop));
+  }
+
   private beginStop(): void {
     this.stopping = true;
-    if (this.control.stopMode === StopMode.CancelPending) {
+    if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
+      this.cancelledForStop = true;
       for (const lane of this.lanes) {
         for (const job of lane.running.list() as Job[]) {
           const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
@@ -369,6 +405,7 @@ export class LoopRuntime implements JobSink {
 
   private maybeFinishStop(): void {
     if (this.lanes.some((lane) => lane.running.size > 0)) return;
+    debug('loop %s: stopped, its thread exits', this.opts.name);
     for (const lane of this.lanes) lane.spill();
     this.announceAll();
     this.control.setState(LoopState.Stopped);
@@ -386,6 +423,7 @@ export class LoopRuntime implements JobSink {
   /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
   onExit(code: number): void {
     if (this.control.state === LoopState.Stopped) return;
+    debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
     for (const lane of this.lanes) lane.wake();
   }
