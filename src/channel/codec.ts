@@ -156,7 +156,8 @@ export class ByteWriter {
     } catch (err) {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
-      const path = findUncloneable(value) ?? '';
+      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
+      const path = err instanceof RangeError ? '' : (findUncloneable(value) ?? '');
       const at = path ? ` at ${path}` : '';
       throw new TaskSerializationError(
         `${role} of ${owner.label} cannot be cloned between threads${at}: ${firstLine((err as Error).message)}`,
@@ -420,9 +421,11 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>()): string | undefined {
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), depth = 0): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') return path || '(value)';
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  // Each level serializes what is under it: past this depth, name the part reached (stays linear-ish).
+  if (depth >= 32) return path || '(value)';
   seen.add(value);
   try {
     cloneBytes(value);
@@ -434,7 +437,7 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen);
+    const found = findUncloneable(item, path + step, seen, depth + 1);
     if (found !== undefined) return found;
   }
   return path || '(value)';

@@ -208,7 +208,13 @@ export class LoopLane {
 
   fail(callId: number, error: unknown): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error));
+    try {
+      writeErr(w, callId, toErrorData(error));
+    } catch (err) {
+      // toErrorData never throws and keeps only what clones; this is the last guard for the loop.
+      w.reset();
+      writeErr(w, callId, toErrorData(new TaskSerializationError(`The error thrown by a task could not be sent: ${String((err as Error)?.message)}`, '')));
+    }
     this.publish(callId, w);
   }
 
