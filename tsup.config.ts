@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // The loop thread, and the loop side of the compatibility layers: ESM only, whichever build spawned it.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', synckit: 'src/synckit.ts' },
+    entry: { index: 'src/index.ts', synckit: 'src/synckit.ts', 'make-synchronized': 'src/make-synchronized.ts' },
     format: ['esm', 'cjs'],
     // Declarations marked @internal (the classes behind the public ones) stay out of the published types.
     dts: { compilerOptions: { stripInternal: true } },
@@ -17,6 +17,8 @@ export default defineConfig([
   {
     entry: { 'loop-thread': 'src/loop/loop-thread.ts', 'compat-runner': 'src/compat/runners.ts' },
     format: ['esm'],
+    // Published as sideloop/loop-thread, for bundles that emit it beside themselves: it exports nothing.
+    dts: true,
     target: 'node20',
     platform: 'node',
     sourcemap: true,

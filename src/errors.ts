@@ -129,6 +129,20 @@ export class LoopCrashedError extends define('LoopCrashedError', 'ERR_SIDELOOP_L
   }
 }
 
+/** The loop thread's entry file is not where sideloop looked: usually a bundle that left it out. */
+export class LoopEntryNotFoundError extends define('LoopEntryNotFoundError', 'ERR_SIDELOOP_LOOP_ENTRY_NOT_FOUND') {
+  /** The path looked at (or what was given, when it was not an absolute path or file: URL). */
+  readonly entry: string;
+  constructor(entry: string, source: string) {
+    super(
+      `sideloop's loop thread entry is not at ${entry} (${source}). If sideloop was bundled, emit its loop thread beside the bundle ` +
+        `as loop-thread.js (esbuild: add the entry point { 'loop-thread': 'sideloop/loop-thread' }, or copy sideloop/dist/loop-thread.js), ` +
+        'or name the file with the loopEntry option of LoopManager or the SIDELOOP_LOOP_ENTRY environment variable (an absolute path or file: URL)',
+    );
+    this.entry = entry;
+  }
+}
+
 /** The task's module or export could not be found in the loop thread. */
 export class TaskNotFoundError extends define('TaskNotFoundError', 'ERR_SIDELOOP_TASK_NOT_FOUND') {}
 

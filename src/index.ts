@@ -24,6 +24,7 @@ export {
   TimeoutError,
   CancelledError,
   LoopCrashedError,
+  LoopEntryNotFoundError,
   TaskNotFoundError,
   TaskSerializationError,
   UnsupportedRuntimeError,

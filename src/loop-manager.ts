@@ -16,6 +16,7 @@ import {
   checkManagerOptions,
   checkStartOptions,
   checkStopOptions,
+  DEFAULT_STOP_TIMEOUT_MS,
   checkSubmitOptions,
   type LoopManagerOptions,
   type StartOptions,
@@ -24,6 +25,7 @@ import {
 } from './options.js';
 import type { LoopControl, LoopStats } from './registry/control.js';
 import { forgetSlot, managerForSlot, rememberOwner } from './registry/handles.js';
+import { createSlot } from './registry/reaper.js';
 import { DEFAULT_LOOP_ID, registry, type LoopId, type ManagerInfo, type Registry } from './registry/registry.js';
 import type { Task } from './task.js';
 
@@ -69,9 +71,9 @@ export class LoopManager implements AsyncDisposable {
     const id = o.id ?? DEFAULT_LOOP_ID;
     const name = o.name ?? (id === DEFAULT_LOOP_ID ? 'default' : String(id));
     const reg = registry();
-    const slot = reg.create(id, name, false);
+    const slot = createSlot(reg, id, name);
     this.init(reg, slot, reg.born(slot), id, name, threadId);
-    this.workerOptions = { resourceLimits: opts?.resourceLimits, execArgv: opts?.execArgv, env: opts?.env };
+    this.workerOptions = { resourceLimits: o.resourceLimits, execArgv: o.execArgv, env: o.env, loopEntry: o.loopEntry };
     rememberOwner(this.slot, this);
     debug('created manager %s (slot %d) in thread %d', name, this.slot, threadId);
   }
@@ -180,14 +182,15 @@ export class LoopManager implements AsyncDisposable {
 
   /**
    * Stops the loop: running tasks finish (or are cancelled with `cancelPending`),
-   * then the thread exits. With `timeoutMs`, a loop still busy by then is terminated.
+   * then the thread exits. Tasks still running after `timeoutMs` (default 10 s)
+   * are cancelled, and a thread still busy a moment later is terminated.
    */
   async stop(opts?: StopOptions): Promise<void> {
     this.assertOwner('stop');
     const o = checkStopOptions(opts);
     const run = this.run;
     if (!run || this.released) return;
-    await run.stop(o.cancelPending === true, o.timeoutMs);
+    await run.stop(o.cancelPending === true, o.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
   }
 
   /** Submits a task; see SubmitTaskOptions. Throws at once for a stopped loop, a wrong type, or uncloneable arguments. */
@@ -236,7 +239,7 @@ export class LoopManager implements AsyncDisposable {
 
   stats(): LoopStats {
     const view = this.runView();
-    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    if (view.control.state === LoopState.Idle) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, spins: 0, uptime: 0 };
     const stats = view.control.stats();
     if (view.control.ended) stats.uptime = 0;
     return stats;

@@ -3,6 +3,7 @@
  * check names the option it rejects: a TypeError for the wrong type, a
  * RangeError for a bad value.
  */
+import { isAbsolute } from 'node:path';
 import { checkResourceLimits } from './runtime.js';
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { checkTaskType, describe, Task } from './task.js';
@@ -17,6 +18,11 @@ export interface LoopManagerOptions {
   execArgv?: string[];
   /** The loop thread's process.env. Default: a copy of the parent's. */
   env?: Record<string, string | undefined> | typeof SHARE_ENV;
+  /**
+   * The loop thread's entry file (an absolute path or file: URL), for bundles that put it elsewhere.
+   * Default: the SIDELOOP_LOOP_ENTRY environment variable, else loop-thread.js beside sideloop's code.
+   */
+  loopEntry?: URL | string;
 }
 
 export interface StartOptions {
@@ -27,9 +33,20 @@ export interface StartOptions {
 export interface StopOptions {
   /** Abort running tasks (their futures reject with CancelledError) instead of letting them finish. */
   cancelPending?: boolean;
-  /** Terminate the loop thread if it has not finished by then. `Infinity`, or more than MAX_TIMER_MS: never. */
+  /**
+   * How long running tasks may take to finish: then they are cancelled (their
+   * signals abort, their futures reject with CancelledError), and a loop thread
+   * still busy STOP_GRACE_MS later (a task spinning the CPU) is terminated.
+   * Default DEFAULT_STOP_TIMEOUT_MS (10 s). `Infinity`, or more than
+   * MAX_TIMER_MS: wait for as long as the tasks take.
+   */
   timeoutMs?: number;
 }
+
+/** How long stop() lets running tasks finish when no `timeoutMs` is given. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** How long stop() waits for a loop to exit after cancelling its tasks, before terminating its thread. */
+export const STOP_GRACE_MS = 500;
 
 export interface SubmitTaskOptions {
   /** Returns a SyncFuture (blocking `result()`) instead of a TaskFuture. */
@@ -67,7 +84,7 @@ export function timerMs(timeoutMs: number | undefined): number | undefined {
 
 // ---- each entry point's options, checked in one place ----
 
-const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env'] as const;
+const MANAGER_OPTIONS = ['id', 'name', 'resourceLimits', 'execArgv', 'env', 'loopEntry'] as const;
 const START_OPTIONS = ['taskType'] as const;
 const STOP_OPTIONS = ['cancelPending', 'timeoutMs'] as const;
 const SUBMIT_OPTIONS = ['returnSyncFuture', 'taskType', 'signal', 'timeoutMs', 'transfer'] as const;
@@ -84,8 +101,16 @@ export function checkManagerOptions(opts: unknown): LoopManagerOptions {
   if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
     throw new TypeError(`The "resourceLimits" option must be an object, got ${describe(o.resourceLimits)}`);
   }
+  checkLoopEntry(o.loopEntry);
   checkResourceLimits(o.resourceLimits);
   return o as LoopManagerOptions;
+}
+
+function checkLoopEntry(entry: unknown): void {
+  if (entry === undefined) return;
+  if (entry instanceof URL ? entry.protocol !== 'file:' : typeof entry !== 'string' || !(entry.startsWith('file:') || isAbsolute(entry))) {
+    throw new TypeError(`The "loopEntry" option must be an absolute path or a file: URL, got ${describe(entry)}`);
+  }
 }
 
 export function checkStartOptions(opts: unknown): StartOptions {

@@ -16,9 +16,13 @@ const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
 export const runtimeName: string =
   versions.bun !== undefined ? `Bun ${versions.bun}` : deno !== undefined ? `Deno ${deno.version?.deno ?? versions.deno ?? ''}`.trim() : `Node ${process.version}`;
 
-/** Throws UnsupportedRuntimeError: `feature` (worded as a subject) does not work on this runtime. */
+/** UnsupportedRuntimeError: `feature` (worded as a subject) does not work on this runtime. */
+export function unsupportedError(feature: string, why: string): UnsupportedRuntimeError {
+  return new UnsupportedRuntimeError(`${feature} is not supported on ${runtimeName}: ${why}`, runtimeName, feature);
+}
+
 export function unsupported(feature: string, why: string): never {
-  throw new UnsupportedRuntimeError(`${feature} is not supported on ${runtimeName}: ${why}`, runtimeName, feature);
+  throw unsupportedError(feature, why);
 }
 
 /** Whether `value` holds a SharedArrayBuffer anywhere (typed arrays over one included). */

@@ -8,9 +8,7 @@
 import { isAbsolute } from 'node:path';
 import type { Transferable } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { fromErrorData } from './channel/error-codec.js';
 import { DedicatedLoop } from './compat/dedicated-loop.js';
-import { replayOutput, type Reply } from './compat/output-capture.js';
 import { EXPECTING_WORKER, type ShimSpec, WORKER_FN } from './compat/synckit-runner.js';
 import { setupTsRunner, TsRunner } from './compat/ts-runner.js';
 import { TimeoutError } from './errors.js';
@@ -97,9 +95,8 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   const loop = new DedicatedLoop('synckit', setup.workerPath, flags);
   const timeout = o.timeout;
   const syncFn = (...args: unknown[]): unknown => {
-    let reply: Reply;
     try {
-      reply = loop.run(task<Reply>(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout);
+      return loop.submit(task(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout).result();
     } catch (err) {
       if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_TIMEOUT') throw err;
       // synckit's words, which its users match on; the task was aborted, so later calls are unaffected.
@@ -107,9 +104,6 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
         cause: err,
       });
     }
-    replayOutput(reply.o);
-    if (reply.e) throw fromErrorData(reply.e);
-    return reply.v;
   };
   cache.set(path, syncFn);
   return syncFn as Syncify<T>;

@@ -59,16 +59,23 @@ for (const [what, execArgv, cause, code] of cases) {
   });
 }
 
-test('a loop thread entry missing from a bundle: both callers get the same error naming the missing file', { timeout: 40000, skip: nodeOnly }, async () => {
+test('a loop thread entry missing from a bundle: start() throws LoopEntryNotFoundError naming the missing file, before any caller waits', { timeout: 40000, skip: nodeOnly }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
   try {
     cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
     rmSync(join(dir, 'loop-thread.js'));
-    const error = await run(pathToFileURL(join(dir, 'index.js')).href, []);
-    assert.equal(error.name, 'LoopCrashedError');
-    assert.equal(error.exitCode, 1);
-    assert.match(error.cause, /Cannot find module .*loop-thread\.js/);
-    assert.equal(error.code, 'MODULE_NOT_FOUND');
+    const { code, stdout, stderr } = await runScript(`
+import { LoopManager } from ${JSON.stringify(pathToFileURL(join(dir, 'index.js')).href)};
+const loop = new LoopManager({ name: 'bundled' });
+try {
+  loop.start();
+  console.log(JSON.stringify({ started: loop.state }));
+} catch (e) {
+  console.log(JSON.stringify({ name: e.name, code: e.code, entry: e.entry, state: loop.state }));
+}
+`);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), { name: 'LoopEntryNotFoundError', code: 'ERR_SIDELOOP_LOOP_ENTRY_NOT_FOUND', entry: join(dir, 'loop-thread.js'), state: 'idle' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,5 +96,5 @@ console.log(JSON.stringify({ nested }));
 await outer.stop();
 `);
   assert.equal(code, 0, stderr);
-  assert.deepEqual(JSON.parse(stdout), { nested: 1 }, 'the guard is preloaded once, not once per level');
+  assert.deepEqual(JSON.parse(stdout), { nested: 0 }, 'the nested loop booted, and the guard hides its own --require from task code at every level');
 });

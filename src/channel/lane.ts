@@ -5,6 +5,7 @@
  */
 import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
+import { broadcastReadsSync } from '../runtime.js';
 
 export interface LaneViews {
   readonly words: Int32Array;
@@ -48,6 +49,8 @@ export interface SideChannel {
   post(message: unknown, transfer?: readonly Transferable[]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
+  /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
+  readonly readsWhileBlocked: boolean;
   /** Messages held because the other end does not listen yet: pump() sends them once it does. */
   readonly held: number;
   /** Whether held messages can be sent now (the other end listens). */
@@ -59,6 +62,7 @@ export interface SideChannel {
 
 export class PortSideChannel implements SideChannel {
   readonly canTransfer = true;
+  readonly readsWhileBlocked = true;
   /** A port delivers to its other end whenever it listens: nothing is ever held. */
   readonly held = 0;
   constructor(readonly port: MessagePort) {
@@ -89,6 +93,8 @@ export class PortSideChannel implements SideChannel {
  */
 export class BroadcastSideChannel implements SideChannel {
   readonly canTransfer = false;
+  /** Feature-tested first: the probe's channel must exist before any channel here is closed (Deno). */
+  readonly readsWhileBlocked = broadcastReadsSync();
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
   private waiting: unknown[] | undefined;
@@ -127,7 +133,8 @@ export class BroadcastSideChannel implements SideChannel {
   }
   receive(): unknown {
     if (this.delivered.length > 0) return this.delivered.shift();
-    return receiveMessageOnPort(this.in as unknown as MessagePort)?.message;
+    // Bun and Deno cannot read a BroadcastChannel synchronously: their messages come as events.
+    return this.readsWhileBlocked ? receiveMessageOnPort(this.in as unknown as MessagePort)?.message : undefined;
   }
   close(): void {
     this.out.close();

@@ -38,13 +38,18 @@ export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
 export const C_CRASH_CLAIM = 6; // 0 until a crash is recorded: the first recorder (a CAS to 1) writes the exit code and cause
 export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
+export const C_BLOCKED_ON = 8; // while the loop thread is blocked in result(): the loop it waits for (client/wait-graph.ts)
 // Written by submitters.
 export const C_SUBMITTED = 32;
+export const C_SUBMITTER_SPINS = 33; // waits of submitting threads that spun (wait-policy.ts)
 // Written by the loop.
 export const C_STARTED = 64;
 export const C_COMPLETED = 65;
 export const C_FAILED = 66;
 export const C_CANCELLED = 67;
+export const C_LOOP_SPINS = 68; // idle periods in which the loop polled before parking
+// Written by the loop on every pump, alone on its line: spinning callers watch it to tell a running loop from a stalled one.
+export const C_PROGRESS = 80;
 // Float64 slots (index into a Float64Array over the same memory).
 export const CF_STARTED_AT = 48; // epoch ms, written once by the owner
 export const CONTROL_BYTES = 512;
@@ -68,6 +73,7 @@ export const H_CURSOR = 2; // where the next allocation starts looking: a freed 
 export const H_REG_EPOCH = 3; // bumped on every registration change: a reader whose scan overlapped one scans again
 export const H_DEATHS = 4; // bumped whenever a thread is found dead: cheap "anything to reap?" checks
 export const H_THREADS_FULL = 5; // 1 once a thread could not get a row in the thread table
+export const H_WAITS_LOCK = 8; // held (by thread id + 1) while a loop thread checks for a blocking cycle and records its wait
 export const SLOT_BYTES = 2304;
 // Slot layout, in bytes from the slot's start:
 export const SLOT_CONTROL = 0; // the control block, CONTROL_BYTES long

@@ -50,6 +50,10 @@ export const enum Res {
   OkOnSide = 3,
   /** 0 (no call), stream, then what a task wrote to it: see writeOutput. */
   Output = 4,
+  /** As Err, for a task the loop cancelled or timed out (counted as cancelled, not failed). */
+  ErrCancelled = 5,
+  /** callId, last (u8), bytes: a piece of a record too big for the ring (see pieces.ts). */
+  Piece = 6,
 }
 
 /** The streams a task writes to, as a Res.Output record names them. */
@@ -192,8 +196,9 @@ export function writeOkOnSide(w: ByteWriter, callId: number): void {
   w.u32(callId);
 }
 
-export function writeErr(w: ByteWriter, callId: number, error: ErrorData): void {
-  w.u8(Res.Err);
+/** `cancelled`: the loop counted the task as cancelled (its own timeout, or a stop that cancels). */
+export function writeErr(w: ByteWriter, callId: number, error: ErrorData, cancelled = false): void {
+  w.u8(cancelled ? Res.ErrCancelled : Res.Err);
   w.u32(callId);
   w.value(error, 'The error', { label: 'a task' });
 }

@@ -1,12 +1,29 @@
 /**
  * How every waiter in sideloop waits, in one place: the thread blocked in
  * `result()`, the thread awaiting futures, and the loop thread between
- * requests. Each first stays hot (a hand-off between two running threads
- * costs well under a microsecond, a futex wake-up tens of microseconds), then
- * parks (an idle thread must cost nothing). The constants and the decisions
- * live here; the waiters only do what these say.
+ * requests. The constants and the decisions live here; the waiters only do
+ * what these say.
+ *
+ * Staying hot (spinning, or polling from the microtask queue) makes a hand-off
+ * between two running threads cost well under a microsecond, where a futex
+ * wake-up costs tens. But it pays only when the other thread is running at
+ * that moment: when it shares the spinner's core, or the scheduler gave its
+ * core to another process, every hand-off costs the whole spin, and long
+ * tasks pay the spin in CPU. So each waiter spins only while what it sees says
+ * spinning pays:
+ *
+ * - cores: a thread that may use one core (os.availableParallelism() honours
+ *   CPU affinity, so `taskset -c 0` and a one-CPU container count) never spins;
+ * - progress: the loop thread bumps a word while it runs (C_PROGRESS), and a
+ *   caller spinning for its answer stops once the word stands still;
+ * - recent waits: a waiter whose spin ran out (or stopped for lack of progress)
+ *   skips spinning for its next waits, twice as many after each failure up to
+ *   MAX_SKIP, then tries again (an adaptive mutex); a spin that finds what it
+ *   waited for halves that. So a lane whose calls take longer than a spin
+ *   (a 1 ms task) parks at once, and its CPU goes to the task.
  * @internal
  */
+import { availableParallelism, cpus } from 'node:os';
 
 /** What a non-blocking waiter (the loop thread, an awaiting thread) does next. */
 export const enum Step {
@@ -18,6 +35,82 @@ export const enum Step {
   Park = 2,
 }
 
+// ---- what every waiter shares ----
+
+/** Cores this thread may run on, read once per thread (affinity is set before a process starts, as a rule). */
+export const CORES = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+/** With one core, the thread a spinner waits for cannot run until the spinner stops: never spin. */
+export const SPIN_ALLOWED = CORES > 1;
+
+/** After a failed spin a waiter skips 1, then 2, 4, ... up to this many waits before it tries again. */
+export const MAX_SKIP = 32;
+
+/** Adaptive spinning: spin again only after enough waits skipped its spin since the last failure. */
+export class Backoff {
+  private skip = 0;
+  private left = 0;
+
+  /** Whether this wait may spin; counts a skipped wait. */
+  shouldSpin(): boolean {
+    if (!SPIN_ALLOWED) return false;
+    if (this.left === 0) return true;
+    this.left--;
+    return false;
+  }
+
+  /**
+   * The spin found what it waited for: spin on the next wait, and after the
+   * next failure skip half as many as last time. Halving, not forgetting: on a
+   * loaded machine a spin that fails most of the time still succeeds now and
+   * then, and must not buy a run of failures at full price.
+   */
+  succeeded(): void {
+    this.skip >>>= 1;
+    this.left = 0;
+  }
+
+  /** The spin ran out, or the peer stopped making progress: skip twice as many waits as last time. */
+  failed(): void {
+    this.skip = Math.min(MAX_SKIP, this.skip * 2 || 1);
+    this.left = this.skip;
+  }
+}
+
+/** A spinner gives up when the loop thread's progress word has not moved for this long. */
+export const STALL_MS = 0.02;
+
+/** Watches the loop thread's progress word (C_PROGRESS): whether the loop has run lately. */
+export class ProgressWatch {
+  private seen = 0;
+  private movedAt = 0;
+
+  constructor(
+    private readonly words: Int32Array,
+    private readonly index: number,
+  ) {}
+
+  /** Starts watching at `now`. */
+  start(now: number): void {
+    this.seen = Atomics.load(this.words, this.index);
+    this.movedAt = now;
+  }
+
+  /** True when the word has not moved for STALL_MS up to `now`. */
+  stalled(now: number): boolean {
+    const current = Atomics.load(this.words, this.index);
+    if (current !== this.seen) {
+      this.seen = current;
+      this.movedAt = now;
+      return false;
+    }
+    return now - this.movedAt > STALL_MS;
+  }
+}
+
+/** Atomics.pause (Node 24+): tells the CPU this is a spin, which frees the core's sibling hyperthread and saves power. */
+const pauseFn = (Atomics as unknown as { pause?: () => void }).pause;
+const relax: () => void = typeof pauseFn === 'function' ? pauseFn : () => {};
+
 // ---- the blocked caller (SyncFuture.result()) ----
 
 /**
@@ -26,7 +119,7 @@ export const enum Step {
  * a fifth of the time, gave up early and paid for futex wake-ups instead.
  */
 export const BLOCKED_SPIN_MS = 0.05;
-/** Checks between two looks at the clock (one costs ~0.05 us). */
+/** Checks between two looks at the clock and at the loop's progress (one look costs ~0.05 us). */
 export const BLOCKED_SPIN_CHECKS = 256;
 /**
  * A blocked caller parks in slices, so it notices a loop death nobody
@@ -38,17 +131,37 @@ export const BLOCKED_MAX_SLICE_MS = 400;
 /** While results stream in, every this many rounds the caller skips the spin to read the clock and the loop's state. */
 export const BLOCKED_CLOCK_EVERY = 64;
 
+/** What a blocked wait needs to know about the loop it waits for. */
+export interface SpinTarget {
+  /** The loop's control words: its progress word and whether it is parked. */
+  readonly words: Int32Array;
+  readonly progressIndex: number;
+  readonly parkedIndex: number;
+  /** Counts a wait that spun (stats().spins). */
+  countSpin(): void;
+}
+
 /**
- * One blocked wait's progress: whether to spin this round and how long to park.
- * A lane keeps one and resets it per wait, so blocking allocates nothing.
+ * A lane's blocked waits: whether to spin this round and how long to park.
+ * A lane keeps one and resets it per wait, so blocking allocates nothing; what
+ * it learns about spinning (its Backoff) carries over from wait to wait.
  */
 export class BlockedWait {
   private rounds = 0;
   private slice = BLOCKED_FIRST_SLICE_MS;
+  /** This wait has spun already, and that spin failed: it parks from now on. */
+  private gaveUp = false;
+  private readonly backoff = new Backoff();
+  private readonly progress: ProgressWatch;
+
+  constructor(private readonly target: SpinTarget) {
+    this.progress = new ProgressWatch(target.words, target.progressIndex);
+  }
 
   reset(): void {
     this.rounds = 0;
     this.slice = BLOCKED_FIRST_SLICE_MS;
+    this.gaveUp = false;
   }
 
   /**
@@ -57,12 +170,39 @@ export class BlockedWait {
    * park that found nothing, returns false at once.
    */
   spin(ready: () => boolean): boolean {
-    if ((++this.rounds & (BLOCKED_CLOCK_EVERY - 1)) === 0) return false;
-    const until = performance.now() + BLOCKED_SPIN_MS;
-    do {
-      for (let i = 0; i < BLOCKED_SPIN_CHECKS; i++) if (ready()) return true;
-    } while (performance.now() < until);
-    return false;
+    if ((++this.rounds & (BLOCKED_CLOCK_EVERY - 1)) === 0 || this.gaveUp) return false;
+    // A parked loop needs a wake-up (tens of microseconds) before it can answer: do not spin through it.
+    if (Atomics.load(this.target.words, this.target.parkedIndex) !== 0) return false;
+    if (!this.backoff.shouldSpin()) {
+      this.gaveUp = true;
+      return false;
+    }
+    // The first checks go before any clock read: a hand-off between running threads takes less.
+    for (let i = 0; i < BLOCKED_SPIN_CHECKS; i++) {
+      if (ready()) return this.spun(true);
+      relax();
+    }
+    const start = performance.now();
+    const until = start + BLOCKED_SPIN_MS;
+    this.progress.start(start);
+    for (;;) {
+      for (let i = 0; i < BLOCKED_SPIN_CHECKS; i++) {
+        if (ready()) return this.spun(true);
+        relax();
+      }
+      const now = performance.now();
+      if (now >= until || this.progress.stalled(now)) return this.spun(false);
+    }
+  }
+
+  private spun(found: boolean): boolean {
+    this.target.countSpin();
+    if (found) this.backoff.succeeded();
+    else {
+      this.backoff.failed();
+      this.gaveUp = true;
+    }
+    return found;
   }
 
   /** How long the next park may last, before the caller's own deadlines. */
@@ -77,6 +217,62 @@ export class BlockedWait {
   }
 }
 
+// ---- polling waiters: the awaiting caller and the loop thread ----
+
+/**
+ * A waiter that, after activity, looks again from the microtask queue for
+ * `hotMs`, then once per event-loop turn until `pollMs`, then parks. An idle
+ * period that polled and found nothing makes the next ones park at once
+ * (Backoff); so does, for a waiter given the loop's progress word, a loop that
+ * stopped running; on one core every idle period parks at once.
+ */
+export class PollingWait {
+  private readonly backoff = new Backoff();
+  /** Whether the current idle period polls (decided when it starts). */
+  private polling = false;
+  private idle = false;
+
+  constructor(
+    private readonly hotMs: number,
+    private readonly pollMs: number,
+    /** Counts an idle period that polled (stats().spins). */
+    private readonly countSpin: () => void,
+    /** The loop's progress, for a waiter whose answers come from the loop thread. */
+    private readonly progress?: ProgressWatch,
+  ) {}
+
+  /** What to do at `now`, in an idle period that started at `since` (a call with a new `since` starts one). */
+  step(now: number, since: number): Step {
+    if (!this.idle) {
+      this.idle = true;
+      this.polling = this.backoff.shouldSpin();
+      if (this.polling) {
+        this.countSpin();
+        this.progress?.start(now);
+      }
+    }
+    if (!this.polling) return Step.Park;
+    const quietMs = now - since;
+    if (quietMs < this.pollMs && !this.progress?.stalled(now)) return quietMs < this.hotMs ? Step.Hot : Step.Poll;
+    // Polled the whole window for nothing, or the loop stopped running: what comes next is probably as slow.
+    this.polling = false;
+    this.backoff.failed();
+    return Step.Park;
+  }
+
+  /**
+   * Activity at `now` ends the idle period that started at `since`. When it
+   * is what the waiter waits for (`found`), and came while polling or soon
+   * enough after parking at once that polling would have caught it,
+   * spinning pays again.
+   */
+  active(now: number, since: number, found: boolean): void {
+    if (!this.idle) return;
+    this.idle = false;
+    if (found && (this.polling || now - since < this.pollMs)) this.backoff.succeeded();
+  }
+}
+
 // ---- the awaiting caller (ResultPoller) ----
 
 /** How long an awaiting thread polls after activity: in the microtask queue, then per event-loop turn. */
@@ -85,9 +281,8 @@ export const AWAIT_POLL_MS = 0.3;
 /** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
 export const AWAIT_SLICE_MS = 1000;
 
-/** What an awaiting thread does `quietMs` after its last submit or result. */
-export function awaitStep(quietMs: number): Step {
-  return stepAfter(quietMs, AWAIT_HOT_MS, AWAIT_POLL_MS);
+export function awaitWait(countSpin: () => void, progress: ProgressWatch): PollingWait {
+  return new PollingWait(AWAIT_HOT_MS, AWAIT_POLL_MS, countSpin, progress);
 }
 
 // ---- the loop thread (LoopRuntime's pump) ----
@@ -106,12 +301,6 @@ export const LOOP_SLICE_MS = 2000;
 /** Reading the clock costs as much as a pump: an idle pump looks at it every this many (a power of two). */
 export const LOOP_CLOCK_EVERY = 16;
 
-/** What the loop does `quietMs` after it last found work. */
-export function loopStep(quietMs: number): Step {
-  return stepAfter(quietMs, LOOP_HOT_MS, LOOP_POLL_MS);
-}
-
-/** Hot for `hotMs` after activity, then polling until `pollMs`, then parked. */
-function stepAfter(quietMs: number, hotMs: number, pollMs: number): Step {
-  return quietMs < hotMs ? Step.Hot : quietMs < pollMs ? Step.Poll : Step.Park;
+export function loopWait(countSpin: () => void): PollingWait {
+  return new PollingWait(LOOP_HOT_MS, LOOP_POLL_MS, countSpin);
 }

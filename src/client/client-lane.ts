@@ -10,8 +10,15 @@ import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channe
 import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
+import { PieceJoiner } from '../channel/pieces.js';
 import {
+  C_CANCELLED,
+  C_COMPLETED,
+  C_FAILED,
+  C_LOOP_PARKED,
+  C_PROGRESS,
   C_SUBMITTED,
+  C_SUBMITTER_SPINS,
   L_ANSWERS_READ,
   L_RES_BACKLOG,
   L_RES_BOX,
@@ -43,7 +50,7 @@ import {
   type SideRecord,
 } from '../channel/records.js';
 import { RingReader } from '../channel/ring.js';
-import { BlockedWait } from '../channel/wait-policy.js';
+import { BlockedWait, ProgressWatch } from '../channel/wait-policy.js';
 import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
 import { hostedLoopKey } from '../loop/task-context.js';
 import { timerMs } from '../options.js';
@@ -52,6 +59,7 @@ import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
 import { OutputWatcher } from './output-watcher.js';
+import { enterBlockedWait } from './wait-graph.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
@@ -100,12 +108,13 @@ export class ClientLane implements CallHost {
   /** The boxed call was settled here (cancelled): the box is free once the loop has taken it. */
   private boxAbandoned = false;
   private readonly calls = new CallTable<Call>();
+  private readonly pieces = new PieceJoiner();
   private readonly fnIds = new Map<string, number>();
   private nextCallId: number;
   private sideResultsTaken = 0;
   /** The result being settled: one object for every record. */
   private readonly head = newResultHead();
-  private readonly blocked = new BlockedWait();
+  private readonly blocked: BlockedWait;
   private readonly poller: ResultPoller;
   private readonly outputWatcher: OutputWatcher;
   private ended = false;
@@ -126,8 +135,13 @@ export class ClientLane implements CallHost {
     this.reader = new ByteReader(views.results);
     this.answers = new BoxReader(views.words, L_RES_BOX, RES_BOX_OFFSET, Atomics.load(views.words, L_ANSWERS_READ));
     this.boxReader = new ByteReader(views.header);
+    const control = link.control;
+    const countSpin = () => control.count(C_SUBMITTER_SPINS);
+    this.blocked = new BlockedWait({ words: control.words, progressIndex: C_PROGRESS, parkedIndex: C_LOOP_PARKED, countSpin });
     this.poller = new ResultPoller({
       words: this.words,
+      progress: new ProgressWatch(control.words, C_PROGRESS),
+      countSpin,
       hasResults: () => this.hasResults(),
       settleArrived: () => {
         this.drain();
@@ -281,15 +295,32 @@ export class ClientLane implements CallHost {
     const head = this.head;
     readResultHead(r, head);
     if (head.kind === Res.Output) return writeTaskOutput(r);
+    if (head.kind === Res.Piece) {
+      const whole = this.pieces.take(head.callId, r);
+      return whole && this.settleFrom(whole);
+    }
     const call = this.calls.take(head.callId);
-    if (call === undefined) return; // already settled here (cancelled, timed out)
+    if (call === undefined) return this.recountAbandoned(head.kind);
     if (call === this.boxCall) this.boxCall = undefined;
     try {
-      if (head.kind === Res.Err) call.fail(fromErrorData(readErr(r)));
+      if (head.kind === Res.Err || head.kind === Res.ErrCancelled) call.fail(fromErrorData(readErr(r)));
       else call.fulfill(readOkValue(r, head, side));
     } catch (err) {
       call.fail(new TaskSerializationError(`The result of ${call.label} could not be read: ${(err as Error).message}`, '', { cause: err }));
     }
+  }
+
+  /**
+   * An answer to a call settled here first (cancelled, or timed out): the
+   * loop had finished the task before the cancel reached it, and counted it
+   * completed or failed, but its future says cancelled. stats() counts what
+   * the futures say, so the count moves (once this thread reads the answer).
+   */
+  private recountAbandoned(kind: Res): void {
+    if (kind === Res.ErrCancelled) return; // the loop counted it cancelled already
+    const control = this.link.control;
+    control.count(kind === Res.Err ? C_FAILED : C_COMPLETED, -1);
+    control.count(C_CANCELLED);
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
@@ -325,11 +356,23 @@ export class ClientLane implements CallHost {
   // ---- blocking ----
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
-    if (hostedLoopKey() === this.link.loopKey) {
+    const host = hostedLoopKey();
+    if (host === undefined) return this.waitLoop(call, timeoutMs);
+    if (host === this.link.loopKey) {
       throw new DeadlockError(
         `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
       );
     }
+    // A loop thread: its wait is recorded, so a loop that blocks on this one in turn sees the cycle.
+    const leave = enterBlockedWait(host, this.link.loopKey, `${call.label} in loop "${this.link.name}"`);
+    try {
+      this.waitLoop(call, timeoutMs);
+    } finally {
+      leave();
+    }
+  }
+
+  private waitLoop(call: Call, timeoutMs: number | undefined): void {
     let giveUpAt = -1;
     const wait = this.blocked;
     wait.reset();
@@ -359,8 +402,13 @@ export class ClientLane implements CallHost {
         Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
-      this.link.probe?.();
-      if (!this.hasResults()) wait.parkedIdle();
+      // Only a park that brought nothing asks whether the loop thread still lives: a
+      // probe is a postMessage, which would cost every wait that was answered as much as
+      // the rest of the hand-off.
+      if (!this.hasResults()) {
+        this.link.probe?.();
+        wait.parkedIdle();
+      }
     }
   }
 

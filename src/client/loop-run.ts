@@ -11,26 +11,24 @@ import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
-import { timerMs, type LoopManagerOptions } from '../options.js';
+import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
+import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
+import { resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
-export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env'>;
+export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env' | 'loopEntry'>;
 
-// Resolved against the built file that holds this code (dist/index.js or .cjs): the loop thread's
-// entry is built beside it as dist/loop-thread.js.
-const loopThreadUrl = new URL('./loop-thread.js', import.meta.url);
-// Built beside it too: preloaded first into every loop thread, it reports a death before boot.
-let bootGuardFile: string | undefined | null = null;
-function bootGuard(): string | undefined {
-  if (bootGuardFile === null) {
-    const url = new URL('./boot-guard.cjs', import.meta.url);
-    bootGuardFile = url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined;
-  }
-  return bootGuardFile;
+// Built beside the loop thread's entry: preloaded first into every loop thread, it reports a death
+// before boot. Optional: a bundle that emitted only loop-thread.js runs without it.
+const bootGuards = new Map<string, string | undefined>();
+function bootGuard(entry: URL): string | undefined {
+  const url = new URL('./boot-guard.cjs', entry);
+  if (!bootGuards.has(url.href)) bootGuards.set(url.href, url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined);
+  return bootGuards.get(url.href);
 }
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
@@ -40,6 +38,9 @@ export interface RunSeams {
   /** The loop thread's entry. */
   readonly entry?: URL;
 }
+
+/** This thread's runs whose thread has not exited: a blocked wait on any of them probes them all. */
+const liveRuns = new Set<LoopRun>();
 
 export class LoopRun {
   readonly gen: number;
@@ -57,12 +58,14 @@ export class LoopRun {
 
   constructor(
     reg: Registry,
-    slot: number,
+    private readonly slot: number,
     private readonly name: string,
     taskType: string | null,
     options: WorkerOptions,
     seams: RunSeams = {},
   ) {
+    // First, so that a missing entry changes nothing: LoopEntryNotFoundError, and the manager stays as it was.
+    const entry = seams.entry ?? resolveLoopEntry(options.loopEntry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -81,11 +84,11 @@ export class LoopRun {
       lifePort: life.port2,
     };
     const create = (execArgv: string[]): Worker =>
-      new Worker(seams.entry ?? loopThreadUrl, {
+      new Worker(entry, {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv: withBootGuard(execArgv, bootGuard()),
+        execArgv: withBootGuard(execArgv, bootGuard(entry)),
         ...(options.env && { env: options.env }),
       });
     try {
@@ -99,6 +102,8 @@ export class LoopRun {
       throw err;
     }
     this.worker.unref();
+    ownLoopThread(this.worker); // its exit is handled here, with its real cause
+    liveRuns.add(this);
     this.lifePort = life.port1;
     this.lifePort.unref();
     const link = { loopKey: this.key, control: this.control, name, probe: () => this.probe() };
@@ -114,14 +119,26 @@ export class LoopRun {
     });
   }
 
-  /** Called while this thread blocks on the loop: a loop thread that died unseen is marked crashed here. */
+  /**
+   * Called while this thread blocks on the loop. Every loop this thread owns is
+   * probed, not only this one: the loop blocked on may be waiting for another of
+   * them, whose death (out of memory) this thread's event loop cannot report
+   * while it is blocked.
+   */
   private probe(): void {
+    for (const run of liveRuns) run.probeSelf();
+  }
+
+  /** A loop thread that died unseen is marked crashed here. */
+  private probeSelf(): void {
+    if (this.control.ended) return;
+    checkRun(this.slot, this.control);
     if (!this.control.ended && !peerAlive(this.lifePort)) {
       const failure = this.bootFailure();
       if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
-      else this.control.markCrashed(null, new Error('The loop thread died while its owner was blocked'));
-      this.lane.onLoopEnded();
+      else this.control.markCrashed(1, diedSilently());
     }
+    if (this.control.ended) this.lane.onLoopEnded();
   }
 
   /** What the boot guard posted, if the thread died before the loop booted. */
@@ -131,6 +148,7 @@ export class LoopRun {
   }
 
   private ended(code: number): void {
+    liveRuns.delete(this);
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
       // The guard's record first: a blocked owner builds the same error from it.
@@ -143,18 +161,27 @@ export class LoopRun {
     this.lifePort.close();
   }
 
-  /** Asks the loop to stop and waits for its thread to exit; after `timeoutMs`, terminates it. */
+  /**
+   * Asks the loop to stop and waits for its thread to exit. After `timeoutMs`
+   * the loop cancels what still runs (a task that never settles would hold the
+   * stop forever), and a thread that has not exited STOP_GRACE_MS later (one
+   * stuck in a CPU-bound task cannot take the request) is terminated.
+   */
   async stop(cancelPending: boolean, timeoutMs: number | undefined): Promise<void> {
     if (!this.control.ended) this.control.requestStop(cancelPending ? StopMode.CancelPending : StopMode.Graceful);
     this.worker.ref(); // a script whose last act is `await mgr.stop()` must live to see the exit
     let timer: NodeJS.Timeout | undefined;
-    timeoutMs = timerMs(timeoutMs);
-    if (timeoutMs !== undefined) {
+    const limit = timerMs(timeoutMs);
+    if (limit !== undefined) {
       timer = setTimeout(() => {
-        debug('loop %s did not stop within %d ms: terminating', this.name, timeoutMs);
-        this.control.setState(LoopState.Stopped);
-        void this.worker.terminate();
-      }, timeoutMs);
+        debug('loop %s did not stop within %d ms: cancelling its tasks', this.name, limit);
+        if (!this.control.ended) this.control.requestStop(StopMode.CancelPending);
+        timer = setTimeout(() => {
+          debug('loop %s did not exit %d ms after cancelling: terminating', this.name, STOP_GRACE_MS);
+          this.control.setState(LoopState.Stopped);
+          void this.worker.terminate();
+        }, STOP_GRACE_MS);
+      }, limit);
     }
     try {
       await this.exited;
@@ -162,4 +189,5 @@ export class LoopRun {
       clearTimeout(timer);
     }
   }
+
 }

@@ -9,6 +9,7 @@ import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
 import type { LoopControl } from '../registry/control.js';
 import { debug } from '../debug.js';
+import { checkRun } from '../registry/reaper.js';
 import { LoopNotRunningError } from '../errors.js';
 import { createLaneMemory, laneViews, BroadcastSideChannel } from '../channel/lane.js';
 import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from '../channel/protocol.js';
@@ -38,5 +39,7 @@ export function connectLane(slot: number, control: LoopControl, name: string): C
   Atomics.add(control.words, C_LANES, 1);
   control.ring();
   debug('thread %d connected a lane to loop %s (slot %d, run %d)', threadId, name, slot, control.gen);
-  return new ClientLane({ loopKey, control, name }, memory, side);
+  // A waiter's slow path checks that the loop's owner and thread live: a death that ran no
+  // JavaScript reaches nobody's event loop in time, or at all.
+  return new ClientLane({ loopKey, control, name, probe: () => checkRun(slot, control) }, memory, side);
 }

@@ -8,7 +8,7 @@
 import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
-import { AWAIT_SLICE_MS, Step, awaitStep } from '../channel/wait-policy.js';
+import { AWAIT_SLICE_MS, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
 
 // A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
 const settledPromise = Promise.resolve();
@@ -17,6 +17,10 @@ const settledPromise = Promise.resolve();
 export interface PolledLane {
   /** The lane's shared words: the poller says it waits there, and waits on the result sequence. */
   readonly words: Int32Array;
+  /** The loop's progress word: polling stops when the loop is not running. */
+  readonly progress: ProgressWatch;
+  /** Counts an idle period that polled (stats().spins). */
+  countSpin(): void;
   hasResults(): boolean;
   /** Settles every call whose result has arrived, and those the loop will never answer; true once the loop has ended. */
   settleArrived(): boolean;
@@ -32,7 +36,11 @@ export class ResultPoller {
   /** An awaited submit since the clock was last read (reading it per submit would cost more than the flag). */
   private submitted = false;
 
-  constructor(private readonly lane: PolledLane) {}
+  private readonly wait: PollingWait;
+
+  constructor(private readonly lane: PolledLane) {
+    this.wait = awaitWait(lane.countSpin, lane.progress);
+  }
 
   /** Someone awaits `call`: keep this thread alive and look for its result until it settles. */
   watch(call: Call): void {
@@ -57,9 +65,10 @@ export class ResultPoller {
     const now = performance.now();
     if (this.submitted) {
       this.submitted = false;
+      this.wait.active(now, this.activeAt, false);
       this.activeAt = now;
     }
-    const step = awaitStep(now - this.activeAt);
+    const step = this.wait.step(now, this.activeAt);
     if (step === Step.Hot) void settledPromise.then(this.onPoll);
     else if (step === Step.Poll) setImmediate(this.onPoll);
     else this.park();
@@ -80,15 +89,21 @@ export class ResultPoller {
 
   private readonly onPoll = (): void => {
     this.armed = false;
-    if (this.lane.hasResults()) this.activeAt = performance.now();
+    if (this.lane.hasResults()) this.resultsAt(performance.now());
     this.lane.settleArrived();
     this.arm();
   };
 
+  /** Results came (or a wake-up): a new idle period starts at `now`. */
+  private resultsAt(now: number): void {
+    this.wait.active(now, this.activeAt, true);
+    this.activeAt = now;
+  }
+
   private readonly onWake = (outcome: string): void => {
     this.armed = false;
     Atomics.and(this.lane.words, L_WAITING, ~WAIT_ASYNC);
-    this.activeAt = performance.now(); // results tend to come in bursts: poll for the next ones
+    this.resultsAt(performance.now()); // results tend to come in bursts: poll for the next ones
     // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
     if (!this.lane.settleArrived() && outcome === 'timed-out') this.lane.probe?.();
     this.arm();

@@ -6,6 +6,7 @@
  */
 import { LoopManager } from '../loop-manager.js';
 import type { SubmitTaskOptions } from '../options.js';
+import type { SyncFuture } from '../future.js';
 import type { Task } from '../task.js';
 
 const COUNTER = Symbol.for('sideloop.compat.loops');
@@ -26,8 +27,8 @@ export class DedicatedLoop {
     private readonly execArgv?: string[],
   ) {}
 
-  /** Runs a task and blocks until it settles; `timeoutMs` aborts it (TimeoutError) and leaves later calls alone. */
-  run<T>(task: Task<T>, timeoutMs?: number): T {
+  /** Submits a task for a blocking `result()`; `timeoutMs` aborts it (TimeoutError) and leaves later calls alone. */
+  submit<T>(task: Task<T>, timeoutMs?: number): SyncFuture<T> {
     let m = this.manager;
     if (!m) {
       m = this.manager = new LoopManager({
@@ -39,7 +40,7 @@ export class DedicatedLoop {
     if (!m.isRunning) m.start();
     const opts: SubmitTaskOptions & { returnSyncFuture: true } = { returnSyncFuture: true };
     if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
-    return m.submitTask(task, opts).result();
+    return m.submitTask(task, opts);
   }
 
   /** Stops the loop and frees its registry slot (in the background: nothing waits for it). */

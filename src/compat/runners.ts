@@ -3,3 +3,4 @@
  * dist/compat-runner.js): their tasks name this module and one of these exports.
  */
 export { synckitCall } from './synckit-runner.js';
+export { makeSynchronizedCall } from './make-synchronized-runner.js';

@@ -6,8 +6,6 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { toErrorData } from '../channel/error-codec.js';
-import { captureOutput, type Reply, takeOutput } from './output-capture.js';
 
 /** Set while a loop thread loads a worker file: `runAsWorker` registers only then. */
 export const EXPECTING_WORKER = Symbol.for('sideloop.synckit.expecting');
@@ -52,14 +50,12 @@ async function load(workerPath: string, shims: readonly ShimSpec[]): Promise<Wor
   return fn;
 }
 
-/** The task every sideloop/synckit call runs: one worker file per loop, loaded once. */
-export async function synckitCall(workerPath: string, shims: readonly ShimSpec[], args: unknown[]): Promise<Reply> {
-  captureOutput();
-  try {
-    const fn = await (loading ??= load(workerPath, shims));
-    const v = await fn(...args);
-    return { v, o: takeOutput() };
-  } catch (err) {
-    return { e: toErrorData(err), o: takeOutput() };
-  }
+/**
+ * The task every sideloop/synckit call runs: one worker file per loop, loaded
+ * once. What the worker writes to stdout and stderr reaches the caller before
+ * the call returns, as sideloop carries every task's output.
+ */
+export async function synckitCall(workerPath: string, shims: readonly ShimSpec[], args: unknown[]): Promise<unknown> {
+  const fn = await (loading ??= load(workerPath, shims));
+  return fn(...args);
 }

@@ -19,6 +19,7 @@ const boot = workerData as { loopKey?: unknown; lifePort?: MessagePort } | undef
 
 if (typeof boot?.loopKey === 'string' && boot.lifePort !== undefined) {
   const lifePort = boot.lifePort;
+  hideFromExecArgv(__filename);
   let first: { error: unknown } | undefined;
   process.on('uncaughtExceptionMonitor', (error) => {
     first ??= { error };
@@ -33,4 +34,19 @@ if (typeof boot?.loopKey === 'string' && boot.lifePort !== undefined) {
       // Nothing more to do: the owner then reports the death without its cause.
     }
   });
+}
+
+/**
+ * Takes the guard's own `--require` out of `process.execArgv`, so that task
+ * code (and a synckit worker that checks its flags) sees the flags its user
+ * gave; loops this thread starts add the guard again (exec-argv.ts).
+ */
+function hideFromExecArgv(guardFile: string): void {
+  const flags = process.execArgv;
+  const at = flags.findIndex((arg, i) => (arg === '--require' || arg === '-r') && flags[i + 1] === guardFile);
+  if (at >= 0) flags.splice(at, 2);
+  else {
+    const joined = flags.indexOf(`--require=${guardFile}`);
+    if (joined >= 0) flags.splice(joined, 1);
+  }
 }

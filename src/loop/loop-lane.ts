@@ -34,6 +34,8 @@ import {
 } from '../channel/protocol.js';
 import { type OutStream, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput, type SideRecord } from '../channel/records.js';
 import { RecordQueue } from '../channel/record-queue.js';
+import { cutIntoPieces } from '../channel/pieces.js';
+import { unsupportedError } from '../runtime.js';
 import { RingReader, RingWriter } from '../channel/ring.js';
 
 /** What the lane knows of a running task: the loop runtime's job. */
@@ -178,14 +180,16 @@ export class LoopLane {
   }
 
   ok(callId: number, value: unknown, owner: { readonly label: string }): void {
-    if (obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
+    const sideReadable = this.side.readsWhileBlocked;
+    if (sideReadable && obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
     const w = scratch.reset();
     try {
       writeOk(w, callId, value, owner);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (err instanceof PostMessageOnly) {
-        this.postValue(callId, value);
+        if (sideReadable) this.postValue(callId, value);
+        else this.fail(callId, sharedToBlockedThread());
       } else {
         this.fail(callId, err instanceof TaskSerializationError ? err : new TaskSerializationError(String(err), '', { cause: err }));
       }
@@ -193,8 +197,19 @@ export class LoopLane {
     }
     // A record too big for the ring goes on the side channel as the bytes already made (publish):
     // cloning the value again would serialize it twice, and the submitter decodes these bytes
-    // where a failure (a value too deep for its stack) rejects this one call.
+    // where a failure (a value too deep for its stack) rejects this one call. Where a blocked
+    // submitter cannot read the side channel (Bun, Deno), it goes through the ring in pieces.
     this.publish(callId, w);
+  }
+
+  private publishInPieces(callId: number, w: ByteWriter): void {
+    if (callId === this.boxCallId) this.boxCallId = -1;
+    this.unannounced = true;
+    cutIntoPieces(callId, w.copy(), (piece) => {
+      if (this.backlog.length === 0 && this.results.tryWrite(piece.buf, piece.pos)) return;
+      this.backlog.push(piece.buf, piece.pos);
+    });
+    this.flush();
   }
 
   private postValue(callId: number, value: unknown): void {
@@ -206,14 +221,15 @@ export class LoopLane {
     this.unannounced = true;
   }
 
-  fail(callId: number, error: unknown): void {
+  /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
+  fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
     try {
-      writeErr(w, callId, toErrorData(error));
+      writeErr(w, callId, toErrorData(error), cancelled);
     } catch (err) {
       // toErrorData never throws and keeps only what clones; this is the last guard for the loop.
       w.reset();
-      writeErr(w, callId, toErrorData(new TaskSerializationError(`The error thrown by a task could not be sent: ${String((err as Error)?.message)}`, '')));
+      writeErr(w, callId, toErrorData(new TaskSerializationError(`The error thrown by a task could not be sent: ${String((err as Error)?.message)}`, '')), cancelled);
     }
     this.publish(callId, w);
   }
@@ -229,7 +245,9 @@ export class LoopLane {
         return this.answers.write(w.buf, w.pos);
       }
     }
-    if (w.pos > MAX_INLINE_RECORD) return this.post({ record: w.copy() }); // a huge error
+    if (w.pos > MAX_INLINE_RECORD) {
+      return this.side.readsWhileBlocked ? this.post({ record: w.copy() }) : this.publishInPieces(callId, w);
+    }
     if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return;
     this.backlog.push(w.buf, w.pos);
     this.flush();
@@ -324,3 +342,10 @@ export class LoopLane {
     Atomics.notify(this.words, L_RES_SEQ);
   }
 }
+
+/** Where only postMessage can carry a result and a blocked thread cannot read what it carries. */
+const sharedToBlockedThread = (): Error =>
+  unsupportedError(
+    'A SharedArrayBuffer in the result of a task submitted from a thread that did not start the loop',
+    'such a result travels on a BroadcastChannel, which this runtime cannot read while the thread waits',
+  );

@@ -10,7 +10,8 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_DOORBELL, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { broadcastReadsSync } from '../runtime.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import {
   FnKind,
   type OutStream,
@@ -22,7 +23,7 @@ import {
   readSubmitArgs,
   readSubmitHead,
 } from '../channel/records.js';
-import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, Step, loopStep } from '../channel/wait-policy.js';
+import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
 import { debug } from '../debug.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
@@ -63,8 +64,11 @@ export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
   private readonly lanes: LoopLane[] = [];
   private readonly announcements: BroadcastChannel;
+  private readonly readsAnnouncements: boolean;
   private lanesSeen = 0;
   private stopping = false;
+  /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
+  private cancelledForStop = false;
   private crashCause: unknown;
   private readonly submit = newSubmitHead();
   private announcePending = false;
@@ -73,12 +77,17 @@ export class LoopRuntime implements JobSink {
   private idlePumps = 0;
   private pumpScheduled = false;
   private parked = false;
+  /** Bumped on every pump and published in C_PROGRESS: spinning callers see the loop run. */
+  private progress = 0;
+  private readonly wait: PollingWait;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
+    this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -105,6 +114,9 @@ export class LoopRuntime implements JobSink {
   }
 
   private takeAnnouncedLanes(): void {
+    // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
+    // the pump does not park while the count is ahead, so the event loop turns and delivers it.
+    if (!this.readsAnnouncements) return;
     const announced = Atomics.load(this.control.words, C_LANES);
     while (this.lanesSeen !== announced) {
       const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
@@ -171,7 +183,8 @@ export class LoopRuntime implements JobSink {
       job.timer = setTimeout(() => {
         const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
         job.abort(error);
-        job.reject(error);
+        // Counted as cancelled, as a timeout the caller's side noticed first is.
+        this.finish(job, false, error, C_CANCELLED);
       }, timeoutMs);
     }
     this.run(job, slot, args);
@@ -222,7 +235,7 @@ export class LoopRuntime implements JobSink {
     if (job.timer) clearTimeout(job.timer);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
-    else lane.fail(callId, value);
+    else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
   }
@@ -255,6 +268,7 @@ export class LoopRuntime implements JobSink {
   private readonly pump = (): void => {
     this.pumpScheduled = false;
     const control = this.control;
+    Atomics.store(control.words, C_PROGRESS, ++this.progress);
     if (Atomics.load(control.words, C_LANES) !== this.lanesSeen) this.takeAnnouncedLanes();
     let handled = 0;
     for (const lane of this.lanes) {
@@ -263,19 +277,25 @@ export class LoopRuntime implements JobSink {
     }
     this.announceAll();
     if (handled > 0) {
-      this.quietSince = 0;
-      this.idlePumps = 0;
+      this.endQuiet();
       return this.hotPump();
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
-    if (control.stopMode !== StopMode.None && !this.stopping) this.beginStop();
+    if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
-    const step = loopStep(now - this.quietSince);
+    const step = this.wait.step(now, this.quietSince);
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
   };
+
+  /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
+  private endQuiet(): void {
+    if (this.quietSince !== 0) this.wait.active(performance.now(), this.quietSince, true);
+    this.quietSince = 0;
+    this.idlePumps = 0;
+  }
 
   private hotPump(): void {
     this.pumpScheduled = true;
@@ -306,7 +326,7 @@ export class LoopRuntime implements JobSink {
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || (control.stopMode !== StopMode.None && !this.stopping)) {
+    if (this.hasWork() || this.stopAsked()) {
       Atomics.store(words, C_LOOP_PARKED, 0);
       this.schedulePump();
       return;
@@ -335,16 +355,22 @@ export class LoopRuntime implements JobSink {
       this.parked = false;
       Atomics.store(this.control.words, C_LOOP_PARKED, 0);
     }
-    this.quietSince = 0;
-    this.idlePumps = 0;
+    this.endQuiet();
     this.schedulePump();
   }
 
   // ---- stopping ----
 
+  /** A stop was asked and not begun yet, or a graceful stop has been escalated to cancelling. */
+  private stopAsked(): boolean {
+    const mode = this.control.stopMode;
+    return mode !== StopMode.None && (!this.stopping || (mode === StopMode.CancelPending && !this.cancelledForStop));
+  }
+
   private beginStop(): void {
     this.stopping = true;
-    if (this.control.stopMode === StopMode.CancelPending) {
+    if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
+      this.cancelledForStop = true;
       for (const lane of this.lanes) {
         for (const job of lane.running.list() as Job[]) {
           const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);

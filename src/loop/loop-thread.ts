@@ -37,10 +37,12 @@ process.on('exit', (code) => runtime.onExit(code));
 // Workers that tasks spawn inherit this thread's lineage. A call, not a bare import: the package
 // declares no side effects, so the bundler would drop a bare one.
 lineage();
-await inheritLoaders(process.execArgv);
-control.loopThreadId = threadId;
-setInterval(() => {}, 2 ** 30); // the loop lives until stopped; waitAsync alone holds no handle
-if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {
-  Atomics.notify(control.words, 0);
-}
-runtime.wake();
+// No top-level await: a bundler can then emit this entry as CommonJS too.
+void inheritLoaders(process.execArgv).then(() => {
+  control.loopThreadId = threadId;
+  setInterval(() => {}, 2 ** 30); // the loop lives until stopped; waitAsync alone holds no handle
+  if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {
+    Atomics.notify(control.words, 0);
+  }
+  runtime.wake();
+});

@@ -12,11 +12,13 @@ import {
   C_EXIT_CODE,
   C_FAILED,
   C_LOOP_PARKED,
+  C_LOOP_SPINS,
   C_LOOP_THREAD_ID,
   C_STARTED,
   C_STATE,
   C_STOP,
   C_SUBMITTED,
+  C_SUBMITTER_SPINS,
   CF_STARTED_AT,
   CONTROL_BYTES,
   LoopState,
@@ -178,7 +180,7 @@ export class LoopControl {
 
   stats(): LoopStats {
     // The slot moved on: its counters are another run's now.
-    if (!this.current) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, uptime: 0 };
+    if (!this.current) return { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, spins: 0, uptime: 0 };
     const w = this.words;
     // The counters are 32-bit words that wrap: totals read as unsigned (right up to 4
     // billion), differences in 32-bit arithmetic (right however often they wrapped).
@@ -192,6 +194,7 @@ export class LoopControl {
     const finished = (completed + failed + cancelled) | 0;
     const pending = Math.max(0, (submitted - started) | 0);
     const running = Math.max(0, (started - finished) | 0);
+    const spins = (Atomics.load(w, C_SUBMITTER_SPINS) + Atomics.load(w, C_LOOP_SPINS)) >>> 0;
     const state = Atomics.load(w, C_STATE);
     if (state === LoopState.Crashed || state === LoopState.Stopped) {
       // Nothing runs in an ended loop: what was pending or running settled on the submitting
@@ -204,6 +207,7 @@ export class LoopControl {
         completed,
         failed: crashed ? (failed + lost) >>> 0 : failed,
         cancelled: crashed ? cancelled : (cancelled + lost) >>> 0,
+        spins,
         uptime: 0,
       };
     }
@@ -213,6 +217,7 @@ export class LoopControl {
       completed,
       failed,
       cancelled,
+      spins,
       uptime: this.startedAt ? performance.timeOrigin + performance.now() - this.startedAt : 0,
     };
   }
@@ -226,6 +231,13 @@ export interface LoopStats {
   completed: number;
   failed: number;
   cancelled: number;
+  /**
+   * Waits that spun (or polled) before parking, by every waiter of this loop:
+   * callers blocked on it, threads awaiting it, and the loop thread between
+   * requests. Zero where spinning cannot pay, as in a process pinned to one
+   * core. Wraps at 2^32.
+   */
+  spins: number;
   /** Milliseconds since the loop started; 0 before it has. */
   uptime: number;
 }

@@ -31,7 +31,11 @@ export function forgetSlot(slot: number, manager: LoopManager): void {
   if (objects.get(slot) === manager) objects.delete(slot);
 }
 
-/** When this thread ends, its managers go too: their loops die with it, and their entries are removed. */
+/**
+ * When this thread ends, its managers go too: their loops die with it, and their entries are
+ * removed. Its row in the thread table goes now if no thread it spawned has one; else the
+ * thread's parent (or whoever sees its OS thread gone) removes it, with its children's.
+ */
 process.once('exit', () => {
   const reg = registry();
   for (const slot of reg.slotsClaimedBy(threadId)) {
@@ -39,4 +43,6 @@ process.once('exit', () => {
     control.markCrashed(null, new Error(`The loop's owner thread (${threadId}) exited`));
     reg.release(slot);
   }
+  if (reg.threads.hasChildren(threadId)) reg.threads.markExiting(threadId);
+  else reg.threads.remove(threadId);
 });

@@ -14,6 +14,8 @@
 import { getEnvironmentData, setEnvironmentData, threadId } from 'node:worker_threads';
 import { LoopControl } from './control.js';
 import { recordEnd } from './end-log.js';
+import { lineage } from './lineage.js';
+import { osThreadId, ThreadTable } from './threads.js';
 import {
   C_EXIT_CODE,
   C_STATE,
@@ -82,8 +84,12 @@ export class Registry {
   /** Views made once per slot: the hot path reads a slot's generation on every submit. */
   private readonly metas: Int32Array[] = [];
 
+  /** The threads that loaded sideloop, so any thread can tell that another has died. */
+  readonly threads: ThreadTable;
+
   constructor(readonly memory: SharedArrayBuffer) {
     this.header = new Int32Array(memory, 0, REGISTRY_HEADER_BYTES >>> 2);
+    this.threads = new ThreadTable(memory, this.header);
   }
 
   /** The registry this thread inherited, or a new one that the workers it spawns from now on inherit. */
@@ -345,6 +351,13 @@ export class Registry {
 // Made when sideloop is first loaded, not when the first manager is: a worker spawned in between
 // must inherit it, or it would make a registry of its own and never see this thread's loops.
 const shared = Registry.forThisThread();
+// This thread's row, before it can claim a slot or spawn a worker: its death must be noticeable.
+const tracked = shared.threads.register(threadId, lineage()[1], osThreadId());
+
+/** Whether this thread has a row in the thread table (almost always: the table has room for 4096 live threads). */
+export function threadTracked(): boolean {
+  return tracked;
+}
 
 /** This thread's view of the process-wide registry. */
 export function registry(): Registry {

@@ -1,0 +1,132 @@
+// Owners that die without running JavaScript (terminate(), their parent ending): every future on
+// their loops settles with LoopCrashedError in the threads holding handles, handles stop reading
+// running, new submits are refused, the process can exit, and the dead threads' slots are freed
+// (issue 12 items 4 and 14).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { distUrl, fixture, runScript } from './helpers.mjs';
+
+const tasksUrl = fixture('tasks.mjs').href;
+
+/** Source of a worker that owns a started loop 'victim' and says so in step[0]; `nested` makes it spawn the owner as its own child. */
+const ownerSource = `
+  import { workerData } from 'node:worker_threads';
+  const { LoopManager, defineTasks } = await import(workerData.dist);
+  const tasks = defineTasks(workerData.tasks);
+  const step = new Int32Array(workerData.step);
+  const victim = new LoopManager({ id: 'victim' }).start();
+  await victim.submitTask(tasks.echo('warm'));
+  Atomics.store(step, 0, 1);
+  Atomics.notify(step, 0);
+  setInterval(() => {}, 1000);
+`;
+
+const prelude = `
+  import { LoopManager, LoopCrashedError, LoopNotRunningError, defineTasks } from ${JSON.stringify(distUrl)};
+  import { Worker } from 'node:worker_threads';
+  const tasks = defineTasks(${JSON.stringify(tasksUrl)});
+  const step = new Int32Array(new SharedArrayBuffer(8));
+  const data = { step: step.buffer, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(tasksUrl)} };
+  const ownerSource = ${JSON.stringify(ownerSource)};
+  const started = async () => { while (Atomics.load(step, 0) < 1) await new Promise((r) => setTimeout(r, 5)); };
+  const report = (label, err) => console.log(label, err?.name, err?.message?.slice(0, 80));
+  const afterDeath = (victim) => {
+    console.log('state', victim.state, victim.isRunning);
+    try { victim.submitTask(tasks.echo(1)); console.log('submit accepted'); } catch (e) { console.log('submit', e.name); }
+  };
+`;
+
+test('an owner terminated by its parent: awaited and blocked futures in another thread settle with LoopCrashedError', { timeout: 60000 }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    ${prelude}
+    const owner = new Worker(ownerSource, { eval: true, workerData: data });
+    await started();
+    const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
+    const awaited = victim.submitTask(tasks.sleep(60000)).catch((e) => e);
+    const blocked = victim.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+    await owner.terminate();
+    report('awaited', await awaited);
+    try { blocked.result(10000); } catch (e) { report('blocked', e); }
+    afterDeath(victim);
+  `, { timeoutMs: 50000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^awaited LoopCrashedError /m);
+  assert.match(stdout, /^blocked LoopCrashedError /m);
+  assert.match(stdout, /^state crashed false$/m);
+  assert.match(stdout, /^submit LoopNotRunningError$/m);
+});
+
+test('an owner taken down by its parent exiting: futures in a thread outside that tree settle, the process exits', { timeout: 60000 }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    ${prelude}
+    const parent = new Worker(\`
+      import { Worker, workerData } from 'node:worker_threads';
+      await import(workerData.dist);
+      new Worker(workerData.ownerSource, { eval: true, workerData });
+      const step = new Int32Array(workerData.step);
+      while (Atomics.load(step, 1) < 1) await new Promise((r) => setTimeout(r, 5));
+      process.exit(0); // its child, the owner, ends with it without running any JavaScript
+    \`, { eval: true, workerData: { ...data, ownerSource } });
+    await started();
+    const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
+    const awaited = victim.submitTask(tasks.sleep(60000)).catch((e) => e);
+    Atomics.store(step, 1, 1);
+    report('awaited', await awaited);
+    afterDeath(victim);
+  `, { timeoutMs: 50000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^awaited LoopCrashedError /m);
+  assert.match(stdout, /^state crashed false$/m);
+  assert.match(stdout, /^submit LoopNotRunningError$/m);
+});
+
+test('a caller blocked on a loop whose owner is terminated by a thread that never loaded sideloop wakes with LoopCrashedError', { timeout: 60000, skip: process.platform !== 'linux' && 'needs /proc to see a thread end while every watcher is blocked' }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    ${prelude}
+    // The owner's parent has no sideloop: nobody's event loop hears of the death, and this thread is blocked.
+    new Worker(\`
+      import { Worker, workerData } from 'node:worker_threads';
+      const owner = new Worker(workerData.ownerSource, { eval: true, workerData });
+      const step = new Int32Array(workerData.step);
+      while (Atomics.load(step, 1) < 1) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 100));
+      await owner.terminate();
+    \`, { eval: true, workerData: { ...data, ownerSource } });
+    await started();
+    const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
+    const blocked = victim.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
+    Atomics.store(step, 1, 1);
+    try { blocked.result(20000); } catch (e) { report('blocked', e); }
+    afterDeath(victim);
+  `, { timeoutMs: 50000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^blocked LoopCrashedError /m);
+  assert.match(stdout, /^state crashed false$/m);
+});
+
+test('slots of terminated threads are reclaimed: more managers than the registry holds come and go', { timeout: 120000 }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    import { LoopManager } from ${JSON.stringify(distUrl)};
+    import { Worker } from 'node:worker_threads';
+    const first = new LoopManager({ id: 'first' });
+    // 40 threads owning 16 managers each: 640, more than the 512 slots, none disposed.
+    for (let i = 0; i < 40; i++) {
+      const made = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(\`
+        import { workerData } from 'node:worker_threads';
+        const { LoopManager } = await import(workerData.dist);
+        for (let i = 0; i < 16; i++) new LoopManager({ id: 'pooled' + i });
+        const made = new Int32Array(workerData.made);
+        Atomics.store(made, 0, 1);
+        Atomics.notify(made, 0);
+        setInterval(() => {}, 1000);
+      \`, { eval: true, workerData: { made: made.buffer, dist: ${JSON.stringify(distUrl)} } });
+      while (Atomics.load(made, 0) === 0) await new Promise((r) => setTimeout(r, 2));
+      await worker.terminate();
+    }
+    const mine = new LoopManager({ id: 'after-the-pool' });
+    console.log('created', mine.id, 'listed', LoopManager.allInstances().length);
+  `, { timeoutMs: 110000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^created after-the-pool listed 2$/m);
+});

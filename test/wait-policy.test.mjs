@@ -1,0 +1,65 @@
+// The waiting policy (src/channel/wait-policy.ts), through what it does on real threads and not
+// how fast: on one core nothing spins; a lane whose tasks outlast a spin stops spinning.
+// stats().spins counts the waits that spun, by callers and by the loop thread alike.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fixturePath, onlyOn, runFile, scriptArgv } from './helpers.mjs';
+
+const taskset = (process.env.PATH ?? '')
+  .split(delimiter)
+  .map((dir) => join(dir, 'taskset'))
+  .find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/** Runs the spin-count fixture pinned to CPU 0; resolves with its JSON line. */
+function pinnedRun(args, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(taskset, ['-c', '0', process.execPath, ...scriptArgv(fixturePath('spin-count.mjs'), [], args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+async function run(args) {
+  const { code, stdout, stderr } = await runFile(fixturePath('spin-count.mjs'), { args, timeoutMs: 60000 });
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+test('a process pinned to one core never spins: blocking, awaited and pipelined calls all park', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
+  const r = await pinnedRun(['trivial', '200']);
+  assert.equal(r.cores, 1, 'taskset -c 0 leaves one core to the process');
+  assert.equal(r.completed, 1 + 200 + 200 + 2000);
+  assert.equal(r.spins, 0);
+});
+
+test('with more than one core the waiters spin (a hand-off between running threads is cheaper than a wake-up)', { skip: availableParallelism() < 2 && 'one core here' }, async () => {
+  const r = await run(['trivial', '200']);
+  assert.ok(r.spins > 0, `spins: ${r.spins}`);
+});
+
+test('a lane whose tasks take longer than a spin backs off: most of 100 calls of a 2 ms task park without spinning', async () => {
+  const r = await run(['sleep', '100']);
+  assert.equal(r.completed, 101);
+  // Without backoff every call spins twice (the caller, and the loop while the task sleeps):
+  // 200. With it, failed spins double the waits that skip spinning, up to 32.
+  assert.ok(r.spins <= 40, `spins: ${r.spins}`);
+});
