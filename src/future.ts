@@ -5,6 +5,8 @@
  */
 import { CALL, CallState, type Call } from './client/call.js';
 import { addCallerFrames } from './channel/error-codec.js';
+import { threadId } from 'node:worker_threads';
+import { debug, debugEnabled, slowMs } from './debug.js';
 import { checkResultTimeout } from './options.js';
 
 // One executor for every future, instead of a closure (and its context) per future.
@@ -139,10 +141,24 @@ export class SyncFuture<T> implements PromiseLike<T> {
    */
   result(timeoutMs?: number): T {
     checkResultTimeout(timeoutMs);
-    if (!this.call.settled) this.call.host.waitFor(this.call, timeoutMs);
+    if (!this.call.settled) {
+      if (debugEnabled) this.waitReportingSlow(timeoutMs);
+      else this.call.host.waitFor(this.call, timeoutMs);
+    }
     // A task's error shows the task's frames, then this caller's (the submit site, as a rule).
     if (this.call.state === CallState.Rejected) addCallerFrames(this.call.settledWith, SyncFuture.prototype.result);
     return this.call.outcome();
+  }
+
+  /** waitFor, and a debug line when the wait was slow (NODE_DEBUG=sideloop only). */
+  private waitReportingSlow(timeoutMs: number | undefined): void {
+    const start = performance.now();
+    try {
+      this.call.host.waitFor(this.call, timeoutMs);
+    } finally {
+      const ms = performance.now() - start;
+      if (ms >= slowMs) debug('thread %d blocked %s ms in result() on %s (%s)', threadId, ms.toFixed(1), this.call.label, this.call.settled ? 'settled' : 'still pending');
+    }
   }
 
   done(): boolean {

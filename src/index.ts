@@ -13,6 +13,7 @@ export type { SyncFunction, SyncModule, SyncOptions } from './sync-functions.js'
 export { currentSignal } from './loop/task-context.js';
 export { registerErrorClass } from './errors.js';
 export type { ErrorClass } from './errors.js';
+export type { TaskDiagnostic } from './diagnostics.js';
 export {
   SideloopError,
   ManagerNotFound,

@@ -130,3 +130,46 @@ test('slots of terminated threads are reclaimed: more managers than the registry
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^created after-the-pool listed 2$/m);
 });
+
+test('out of memory in loop B while its owner is blocked on loop A, whose task blocks on B: the chain unwinds with the cause', { timeout: 60000 }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    import { LoopManager, inlineTask } from ${JSON.stringify(distUrl)};
+    const a = new LoopManager({ id: 'a' }).start();
+    const b = new LoopManager({ id: 'b', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } }).start();
+    const viaB = inlineTask(async (dist) => {
+      const { getOrCreateLoopManager, inlineTask } = await import(dist);
+      const b = getOrCreateLoopManager({ id: 'b', strictlyGet: true });
+      const hog = inlineTask(() => { const h = []; for (;;) h.push(new Array(1e5).fill(Math.random())); });
+      try {
+        b.submitTask(hog, { returnSyncFuture: true }).result(20000);
+        return 'no error';
+      } catch (e) {
+        return [e.name, e.exitCode, e.cause?.code].join(' ');
+      }
+    }, ${JSON.stringify(distUrl)});
+    // This thread, B's owner, is blocked on A the whole time: its event loop cannot hear of B's death.
+    console.log('a said', a.submitTask(viaB, { returnSyncFuture: true }).result(40000));
+    console.log('b is', b.state);
+    await a.stop();
+  `, { timeoutMs: 55000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^a said LoopCrashedError 1 ERR_WORKER_OUT_OF_MEMORY$/m);
+  assert.match(stdout, /^b is crashed$/m);
+});
+
+test('an out-of-memory death seen by the blocked owner carries the exit code and the memory cause', { timeout: 30000 }, async () => {
+  const { LoopManager, LoopCrashedError } = await import(distUrl);
+  const { tasks } = await import('./helpers.mjs');
+  const mgr = new LoopManager({ name: 'hungry-blocked', resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } }).start();
+  await mgr.submitTask(tasks.echo('warm'));
+  let error;
+  try {
+    mgr.submitTask(tasks.eatMemory(), { returnSyncFuture: true }).result(25000);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof LoopCrashedError, String(error));
+  assert.equal(error.exitCode, 1);
+  assert.match(String(error.cause?.message), /memory/i);
+  assert.equal(mgr.state, 'crashed');
+});

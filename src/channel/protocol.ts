@@ -212,6 +212,8 @@ export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');
 export interface LaneBootData {
   readonly memory: SharedArrayBuffer;
   readonly laneId: number;
+  /** The submitting thread, for diagnostics. */
+  readonly threadId?: number;
   /** Port for side-channel records and transfers; its close tells the loop the owner has gone. */
   readonly port?: MessagePort;
   /** BroadcastChannel names for lanes from threads that hold no port. */

@@ -442,6 +442,7 @@ export class ClientLane implements CallHost {
   /** This thread no longer uses the lane (the loop ended or was replaced). */
   close(): void {
     this.ended = true;
+    this.poller.close();
     this.outputWatcher.close();
     openLanes.delete(this);
     this.side.close();

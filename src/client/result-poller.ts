@@ -37,6 +37,11 @@ export class ResultPoller {
   private submitted = false;
 
   private readonly wait: PollingWait;
+  /** Parked in Atomics.waitAsync. */
+  private parked = false;
+  /** Ticks of the watchdog interval during the current park. */
+  private quietSlices = 0;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly lane: PolledLane) {
     this.wait = awaitWait(lane.countSpin, lane.progress);
@@ -50,6 +55,12 @@ export class ResultPoller {
     hold();
     if (call.deadline !== undefined) armTimeout(call, call.deadline);
     this.arm();
+  }
+
+  /** The lane is done with: stop the watchdog (it holds the lane). */
+  close(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   /** A watched call has settled. */
@@ -79,13 +90,24 @@ export class ResultPoller {
     Atomics.or(words, L_WAITING, WAIT_ASYNC);
     const seq = Atomics.load(words, L_RES_SEQ);
     if (this.lane.hasResults()) {
-      setImmediate(this.onWake, 'ok');
+      setImmediate(this.onWake);
       return;
     }
-    const waited = Atomics.waitAsync(words, L_RES_SEQ, seq, AWAIT_SLICE_MS);
+    // No timeout: a waitAsync with one costs a timer per park (~10 us a call); one interval,
+    // made at the first park, looks after every park instead.
+    this.parked = true;
+    this.watchdog ??= setInterval(this.onSlice, AWAIT_SLICE_MS).unref();
+    const waited = Atomics.waitAsync(words, L_RES_SEQ, seq);
     if (waited.async) void waited.value.then(this.onWake);
-    else setImmediate(this.onWake, waited.value);
+    else setImmediate(this.onWake);
   }
+
+  /** Every AWAIT_SLICE_MS: a poller parked all along wakes itself, to notice a loop death nobody announced. */
+  private readonly onSlice = (): void => {
+    if (!this.parked) return;
+    if (++this.quietSlices < 2) return; // parked for a whole slice, not only since the last tick
+    Atomics.notify(this.lane.words, L_RES_SEQ);
+  };
 
   private readonly onPoll = (): void => {
     this.armed = false;
@@ -100,12 +122,15 @@ export class ResultPoller {
     this.activeAt = now;
   }
 
-  private readonly onWake = (outcome: string): void => {
+  private readonly onWake = (): void => {
     this.armed = false;
+    this.parked = false;
+    const quiet = this.quietSlices >= 2;
+    this.quietSlices = 0;
     Atomics.and(this.lane.words, L_WAITING, ~WAIT_ASYNC);
     this.resultsAt(performance.now()); // results tend to come in bursts: poll for the next ones
     // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
-    if (!this.lane.settleArrived() && outcome === 'timed-out') this.lane.probe?.();
+    if (!this.lane.settleArrived() && quiet) this.lane.probe?.();
     this.arm();
   };
 }

@@ -71,6 +71,8 @@ export class LoopLane {
   private unannounced = false;
   /** Task output written since a submitter waiting only for output was last told. */
   private outputUnannounced = false;
+  /** The submitting thread (diagnostics name it); -1 when the lane did not say. */
+  threadId = -1;
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
   readonly fns = new Map<number, unknown>();
   /** Tasks running for this lane, by call id (the runtime's jobs). */

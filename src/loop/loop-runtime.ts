@@ -24,7 +24,8 @@ import {
   readSubmitHead,
 } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
-import { debug } from '../debug.js';
+import { debug, debugEnabled, slowMs } from '../debug.js';
+import { channels, traceStart } from '../diagnostics.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { taskLabel } from '../task.js';
@@ -84,6 +85,7 @@ export class LoopRuntime implements JobSink {
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
@@ -103,7 +105,9 @@ export class LoopRuntime implements JobSink {
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
     const lane = new LoopLane(data.memory, side, this.onRequest);
+    lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
+    debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
     lane.markConnected();
   }
 
@@ -214,6 +218,8 @@ export class LoopRuntime implements JobSink {
   }
 
   private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
+    if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
+    if (debugEnabled) job.startedAt = performance.now();
     let out: unknown;
     try {
       out = this.opts.scope.run(job, fn, ...args);
@@ -233,11 +239,17 @@ export class LoopRuntime implements JobSink {
     // Not running any more when it was cancelled or timed out (and answered then).
     if (lane.running.take(callId) === undefined) return;
     if (job.timer) clearTimeout(job.timer);
+    if (job.startedAt !== 0) this.reportSlow(job, ok);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
+  }
+
+  private reportSlow(job: Job, ok: boolean): void {
+    const ms = performance.now() - job.startedAt;
+    if (ms >= slowMs) debug('loop %s: slow task: %s %s after %s ms (thread %d, call %d)', this.opts.name, job.label, ok ? 'returned' : 'failed', ms.toFixed(1), job.lane.threadId, job.id);
   }
 
   /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
@@ -332,21 +344,30 @@ export class LoopRuntime implements JobSink {
       return;
     }
     this.parked = true;
-    const waited = Atomics.waitAsync(words, C_DOORBELL, bell, LOOP_SLICE_MS);
+    // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
+    // net is one interval (safetyNet).
+    const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
     if (waited.async) void waited.value.then(this.onParkEnd);
     else this.wake();
   }
 
-  /** Submitters ring the doorbell; the timeout is a safety net that should never find work. */
-  private readonly onParkEnd = (outcome: string): void => {
-    if (outcome === 'timed-out') {
-      if (!this.hasWork()) {
-        this.parked = false;
-        return this.park();
-      }
-      debug('loop %s: found requests after a park timeout (a missed wake-up)', this.opts.name);
-    }
-    this.wake();
+  /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
+  private readonly onParkEnd = (): void => {
+    if (!this.parked) return;
+    this.parked = false;
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.endQuiet();
+    if (!this.pumpScheduled) this.hotPump();
+  };
+
+  /**
+   * Every LOOP_SLICE_MS: a parked loop with requests waiting missed a doorbell. That should
+   * never happen; if it does, the loop wakes itself rather than strand the request.
+   */
+  private readonly safetyNet = (): void => {
+    if (!this.parked || !this.hasWork()) return;
+    debug('loop %s: found requests while parked (a missed wake-up)', this.opts.name);
+    Atomics.notify(this.control.words, C_DOORBELL);
   };
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */
@@ -384,6 +405,7 @@ export class LoopRuntime implements JobSink {
 
   private maybeFinishStop(): void {
     if (this.lanes.some((lane) => lane.running.size > 0)) return;
+    debug('loop %s: stopped, its thread exits', this.opts.name);
     for (const lane of this.lanes) lane.spill();
     this.announceAll();
     this.control.setState(LoopState.Stopped);
@@ -401,6 +423,7 @@ export class LoopRuntime implements JobSink {
   /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
   onExit(code: number): void {
     if (this.control.state === LoopState.Stopped) return;
+    debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
     for (const lane of this.lanes) lane.wake();
   }
