@@ -21,7 +21,7 @@
 import v8 from 'node:v8';
 import { MessagePort } from 'node:worker_threads';
 import { TaskSerializationError } from '../errors.js';
-import { runtimeName, serialize } from '../runtime.js';
+import { serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -386,8 +386,21 @@ function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
 }
 
-/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
-const onNode = runtimeName.startsWith('Node ');
+/**
+ * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
+ * itself (no delegate shares them): no walk needed.
+ */
+const hasBaseSerializer = ((): boolean => {
+  try {
+    const ser = new v8.Serializer();
+    ser.writeHeader();
+    ser.writeValue(new Uint8Array(1));
+    ser.releaseBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
@@ -396,7 +409,7 @@ const onNode = runtimeName.startsWith('Node ');
  */
 export function cloneBytes(value: unknown): Buffer {
   // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!onNode) return serialize(value);
+  if (!hasBaseSerializer) return serialize(value);
   const ser = new v8.Serializer();
   ser.writeHeader();
   ser.writeValue(value);
@@ -405,7 +418,7 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!onNode) return v8.deserialize(bytes);
+  if (!hasBaseSerializer) return v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
