@@ -19,8 +19,9 @@
  *   the whole ArrayBuffer. Both serializers cost the same.
  */
 import v8 from 'node:v8';
+import { MessagePort } from 'node:worker_threads';
 import { TaskSerializationError } from '../errors.js';
-import { runtimeName, serialize } from '../runtime.js';
+import { serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -156,10 +157,15 @@ export class ByteWriter {
     } catch (err) {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
-      const path = findUncloneable(value) ?? '';
-      const at = path ? ` at ${path}` : '';
+      const culprit: { value?: unknown } = {};
+      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
+      const path = err instanceof RangeError ? '' : (findUncloneable(value, '', new Set(), culprit) ?? '');
+      const reason = firstLine((err as Error).message);
+      // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
+      const kind = className(culprit.value);
+      const at = (path ? ` at ${path}` : '') + (kind && !reason.includes(kind) ? ` (a ${kind})` : '');
       throw new TaskSerializationError(
-        `${role} of ${owner.label} cannot be cloned between threads${at}: ${firstLine((err as Error).message)}`,
+        `${role} of ${owner.label} cannot be cloned between threads${at}: ${reason}`,
         path,
         { cause: err },
       );
@@ -380,8 +386,21 @@ function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
 }
 
-/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
-const onNode = runtimeName.startsWith('Node ');
+/**
+ * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
+ * itself (no delegate shares them): no walk needed.
+ */
+const hasBaseSerializer = ((): boolean => {
+  try {
+    const ser = new v8.Serializer();
+    ser.writeHeader();
+    ser.writeValue(new Uint8Array(1));
+    ser.releaseBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
@@ -390,7 +409,7 @@ const onNode = runtimeName.startsWith('Node ');
  */
 export function cloneBytes(value: unknown): Buffer {
   // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!onNode) return serialize(value);
+  if (!hasBaseSerializer) return serialize(value);
   const ser = new v8.Serializer();
   ser.writeHeader();
   ser.writeValue(value);
@@ -399,7 +418,7 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!onNode) return v8.deserialize(bytes);
+  if (!hasBaseSerializer) return v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
@@ -420,24 +439,42 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>()): string | undefined {
-  if (typeof value === 'function' || typeof value === 'symbol') return path || '(value)';
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') {
+    culprit.value = value;
+    return path || '(value)';
+  }
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
+  // A port is the culprit itself, not what hangs off it (Deno's have own function properties).
+  if (value instanceof MessagePort) {
+    culprit.value = value;
+    return path || '(value)';
+  }
   try {
     cloneBytes(value);
     return undefined;
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
   }
+  // Each level serializes what is under it: past this depth, name the part reached (stays near linear).
+  if (depth >= 32) return path || '(value)';
   const entries: Iterable<[unknown, unknown]> =
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen);
+    const found = findUncloneable(item, path + step, seen, culprit, depth + 1);
     if (found !== undefined) return found;
   }
+  culprit.value = value;
   return path || '(value)';
+}
+
+/** The class of an object that is not a plain one ('MessagePort'), for messages; '' otherwise. */
+function className(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return '';
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== 'Object' && name !== 'Array' ? name : '';
 }
 
 /** A key for a path: a Map's key may be any value, even one that String() throws on (a null-prototype object). */

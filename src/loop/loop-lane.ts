@@ -226,7 +226,13 @@ export class LoopLane {
   /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
   fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error), cancelled);
+    try {
+      writeErr(w, callId, toErrorData(error), cancelled);
+    } catch (err) {
+      // toErrorData never throws and keeps only what clones; this is the last guard for the loop.
+      w.reset();
+      writeErr(w, callId, toErrorData(new TaskSerializationError(`The error thrown by a task could not be sent: ${String((err as Error)?.message)}`, '')), cancelled);
+    }
     this.publish(callId, w);
   }
 
@@ -261,10 +267,15 @@ export class LoopLane {
     writeOutput(w, stream, chunk);
     this.unannounced = true;
     this.outputUnannounced = true;
-    if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
+    if (!this.side.readsWhileBlocked) {
+      // A blocked submitter cannot read this side channel (Bun, Deno): output never goes there.
+      if (w.pos > MAX_INLINE_RECORD) return this.publishInPieces(0, w);
+    } else if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
       this.spill();
       this.post({ record: w.copy() });
-    } else if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
+      return;
+    }
+    if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
       return;
     } else {
       this.backlog.push(w.buf, w.pos);
