@@ -158,7 +158,8 @@ export class ByteWriter {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
       const culprit: { value?: unknown } = {};
-      const path = findUncloneable(value, '', new Set(), culprit) ?? '';
+      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
+      const path = err instanceof RangeError ? '' : (findUncloneable(value, '', new Set(), culprit) ?? '');
       const reason = firstLine((err as Error).message);
       // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
       const kind = className(culprit.value);
@@ -438,7 +439,7 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}): string | undefined {
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') {
     culprit.value = value;
     return path || '(value)';
@@ -456,11 +457,13 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
   }
+  // Each level serializes what is under it: past this depth, name the part reached (stays near linear).
+  if (depth >= 32) return path || '(value)';
   const entries: Iterable<[unknown, unknown]> =
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen, culprit);
+    const found = findUncloneable(item, path + step, seen, culprit, depth + 1);
     if (found !== undefined) return found;
   }
   culprit.value = value;
