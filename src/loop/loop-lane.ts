@@ -19,6 +19,7 @@ import {
   L_REQ_SIDE,
   L_REQ_SIDE_TAKEN,
   L_REQ_TAIL,
+  L_SUBMITS,
   L_CONNECTED,
   L_RES_BACKLOG,
   L_RES_HEAD,
@@ -81,6 +82,21 @@ export class LoopLane {
   maxCallId: number | undefined = undefined;
 
   /** Whether call `callId` comes after every call this lane has seen. */
+  /** The submitting thread of a lane another thread announced (-1 for the owner's): when it ends, the lane goes. */
+  submitter = -1;
+  /** Submits taken from this lane, wrapping as the submitter's count in L_SUBMITS does. */
+  started = 0;
+
+  /** How many submits the submitter made on this lane, taken or not (read once it has died). */
+  submitsMade(): number {
+    return Atomics.load(this.words, L_SUBMITS);
+  }
+
+  /** The lane is dropped: its side channel closes, its memory goes with this object. */
+  close(): void {
+    this.side.close();
+  }
+
   isNewCall(callId: number): boolean {
     return this.maxCallId === undefined || callIdAfter(callId, this.maxCallId);
   }
