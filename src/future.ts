@@ -4,6 +4,8 @@
  * carries the task settles it.
  */
 import { CALL, CallState, type Call } from './client/call.js';
+import { threadId } from 'node:worker_threads';
+import { debug, debugEnabled, slowMs } from './debug.js';
 import { checkResultTimeout } from './options.js';
 
 // One executor for every future, instead of a closure (and its context) per future.
@@ -79,8 +81,22 @@ export class SyncFuture<T> implements PromiseLike<T> {
    */
   result(timeoutMs?: number): T {
     checkResultTimeout(timeoutMs);
-    if (!this.call.settled) this.call.host.waitFor(this.call, timeoutMs);
+    if (!this.call.settled) {
+      if (debugEnabled) this.waitReportingSlow(timeoutMs);
+      else this.call.host.waitFor(this.call, timeoutMs);
+    }
     return this.call.outcome();
+  }
+
+  /** waitFor, and a debug line when the wait was slow (NODE_DEBUG=sideloop only). */
+  private waitReportingSlow(timeoutMs: number | undefined): void {
+    const start = performance.now();
+    try {
+      this.call.host.waitFor(this.call, timeoutMs);
+    } finally {
+      const ms = performance.now() - start;
+      if (ms >= slowMs) debug('thread %d blocked %s ms in result() on %s (%s)', threadId, ms.toFixed(1), this.call.label, this.call.settled ? 'settled' : 'still pending');
+    }
   }
 
   done(): boolean {

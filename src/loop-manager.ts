@@ -10,6 +10,7 @@ import { LoopRun, type WorkerOptions } from './client/loop-run.js';
 import { connectLane } from './client/remote-lane.js';
 import { LoopState } from './channel/protocol.js';
 import { debug } from './debug.js';
+import { submitterTraced, traceCall } from './diagnostics.js';
 import { CancelledError, LoopAlreadyRunningError, LoopNotRunningError, NotOwnerError, UnknownAsyncTaskError } from './errors.js';
 import { SyncFuture, TaskFuture } from './future.js';
 import {
@@ -218,6 +219,7 @@ export class LoopManager implements AsyncDisposable {
       call = lane.submit(task, taskType, o);
       if (o.signal) call.follow(o.signal);
     }
+    if (submitterTraced()) traceCall(call, this.name, task.label, taskType, o.returnSyncFuture === true);
     return o.returnSyncFuture ? new SyncFuture(call) : TaskFuture.of(call);
   }
 

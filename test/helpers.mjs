@@ -48,18 +48,19 @@ export function scriptArgv(file, execArgv = [], args = []) {
  * output. The source is written to a file: `-e` does not run modules everywhere.
  * `timeoutMs` kills it, so a hang fails the test instead of stalling it.
  */
-export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [] } = {}) {
+export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-test-'));
   const file = join(dir, 'script.mjs');
   writeFileSync(file, source);
-  return runFile(file, { timeoutMs, args, execArgv }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  return runFile(file, { timeoutMs, args, execArgv, env }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** Runs script `file` in a child process of this runtime; resolves with its exit and output. */
-export function runFile(file, { timeoutMs = 20000, args = [], execArgv = [] } = {}) {
+/** Runs script `file` in a child process of this runtime; resolves with its exit and output. `env` adds to this process's. */
+export function runFile(file, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, scriptArgv(file, execArgv, args), {
       cwd: fileURLToPath(new URL('.', import.meta.url)),
+      ...(env && { env: { ...process.env, ...env } }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

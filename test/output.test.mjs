@@ -144,3 +144,28 @@ await loop.stop();
   assert.equal(code, 0, stderr);
   assert.equal(stdout, 'from a task of the worker\nSEEN ["from a task of the worker\\n"]\n');
 });
+
+test('a hook on process.stdout.write that blocks on the same loop gets each line once, and nothing is lost', async () => {
+  const { code, stdout, stderr } = await runScript(`${preamble}
+let inHook = false;
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (!inHook && String(chunk).startsWith('line')) {
+    inHook = true;
+    try {
+      loop.submitTask(tasks.talk([['log', 'echo of ' + String(chunk).trim()]]), { returnSyncFuture: true }).result();
+    } finally {
+      inHook = false;
+    }
+  }
+  return write(chunk, ...rest);
+};
+loop.submitTask(tasks.talk([['log', 'line 1'], ['log', 'line 2']]), { returnSyncFuture: true }).result();
+process.stdout.write = write;
+console.log('END');
+await loop.stop();
+`);
+  assert.equal(code, 0, stderr);
+  // A drain started inside the hook queues what it finds behind what is being written.
+  assert.equal(stdout, 'line 1\nline 2\necho of line 1\necho of line 2\nEND\n');
+});

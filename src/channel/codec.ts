@@ -19,6 +19,7 @@
  *   the whole ArrayBuffer. Both serializers cost the same.
  */
 import v8 from 'node:v8';
+import { MessagePort } from 'node:worker_threads';
 import { TaskSerializationError } from '../errors.js';
 import { runtimeName, serialize } from '../runtime.js';
 
@@ -156,10 +157,14 @@ export class ByteWriter {
     } catch (err) {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
-      const path = findUncloneable(value) ?? '';
-      const at = path ? ` at ${path}` : '';
+      const culprit: { value?: unknown } = {};
+      const path = findUncloneable(value, '', new Set(), culprit) ?? '';
+      const reason = firstLine((err as Error).message);
+      // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
+      const kind = className(culprit.value);
+      const at = (path ? ` at ${path}` : '') + (kind && !reason.includes(kind) ? ` (a ${kind})` : '');
       throw new TaskSerializationError(
-        `${role} of ${owner.label} cannot be cloned between threads${at}: ${firstLine((err as Error).message)}`,
+        `${role} of ${owner.label} cannot be cloned between threads${at}: ${reason}`,
         path,
         { cause: err },
       );
@@ -420,10 +425,18 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>()): string | undefined {
-  if (typeof value === 'function' || typeof value === 'symbol') return path || '(value)';
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}): string | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') {
+    culprit.value = value;
+    return path || '(value)';
+  }
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
+  // A port is the culprit itself, not what hangs off it (Deno's have own function properties).
+  if (value instanceof MessagePort) {
+    culprit.value = value;
+    return path || '(value)';
+  }
   try {
     cloneBytes(value);
     return undefined;
@@ -434,10 +447,18 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen);
+    const found = findUncloneable(item, path + step, seen, culprit);
     if (found !== undefined) return found;
   }
+  culprit.value = value;
   return path || '(value)';
+}
+
+/** The class of an object that is not a plain one ('MessagePort'), for messages; '' otherwise. */
+function className(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return '';
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== 'Object' && name !== 'Array' ? name : '';
 }
 
 /** A key for a path: a Map's key may be any value, even one that String() throws on (a null-prototype object). */

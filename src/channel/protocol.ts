@@ -213,13 +213,13 @@ export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');
 export interface LaneBootData {
   readonly memory: SharedArrayBuffer;
   readonly laneId: number;
+  /** The submitting thread, for diagnostics. */
+  readonly threadId?: number;
   /** Port for side-channel records and transfers; its close tells the loop the owner has gone. */
   readonly port?: MessagePort;
   /** BroadcastChannel names for lanes from threads that hold no port. */
   readonly sideToLoop?: string;
   readonly sideToSubmitter?: string;
-  /** The submitting thread, for lanes announced by threads other than the owner: the loop drops the lane when it ends. */
-  readonly submitterThreadId?: number;
 }
 
 /** What a thread posts on `lanesChannelName(loopKey)` to connect a lane. */

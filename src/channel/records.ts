@@ -241,7 +241,12 @@ export function writeOutput(w: ByteWriter, stream: OutStream, chunk: string | Ui
 }
 
 /** An Output record's fields after its head. */
-export function readOutput(r: ByteReader): { readonly stream: OutStream; readonly chunk: string | Buffer } {
+export interface TaskOutput {
+  readonly stream: OutStream;
+  readonly chunk: string | Buffer;
+}
+
+export function readOutput(r: ByteReader): TaskOutput {
   const stream = r.u8() as OutStream;
   return { stream, chunk: r.u8() === 1 ? r.str() : r.bytes() };
 }

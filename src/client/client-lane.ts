@@ -43,6 +43,7 @@ import {
   readErr,
   readOkValue,
   readOutput,
+  type TaskOutput,
   readResultHead,
   writeCancel,
   writeDefineFn,
@@ -90,7 +91,13 @@ const openLanes = new Set<ClientLane>();
 let exitHooked = false;
 
 function writeOutputAtExit(): void {
-  for (const lane of openLanes) lane.drain();
+  for (const lane of openLanes) {
+    try {
+      lane.drain();
+    } catch {
+      // Exiting: a lane that cannot be read any more has nothing left to write.
+    }
+  }
 }
 
 /** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
@@ -120,6 +127,9 @@ export class ClientLane implements CallHost {
   private readonly blocked: BlockedWait;
   private readonly poller: ResultPoller;
   private readonly outputWatcher: OutputWatcher;
+  /** Task output a drain found, written once the drain is done (writeOutput). */
+  private readonly output: TaskOutput[] = [];
+  private writingOutput = false;
   private ended = false;
 
   constructor(
@@ -290,6 +300,32 @@ export class ClientLane implements CallHost {
       Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);
       this.settleFrom(new ByteReader(message.record), message);
     }
+    if (this.output.length > 0) this.writeOutput();
+  }
+
+  /**
+   * Writes the task output a drain found, in order, once the drain is done
+   * with the rings: a user's hook on `write` may submit to this loop, and a
+   * drain it starts then finds the rings consistent; what it finds is written
+   * after what is being written here.
+   */
+  private writeOutput(): void {
+    if (this.writingOutput) return;
+    this.writingOutput = true;
+    const output = this.output;
+    try {
+      for (let i = 0; i < output.length; i++) {
+        const { stream, chunk } = output[i]!;
+        try {
+          (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
+        } catch {
+          // A closed stream (EPIPE) loses the output, not the results around it.
+        }
+      }
+    } finally {
+      output.length = 0;
+      this.writingOutput = false;
+    }
   }
 
   private readonly onRecord = (offset: number, _length: number): void => {
@@ -299,7 +335,10 @@ export class ClientLane implements CallHost {
   private settleFrom(r: ByteReader, side?: SideRecord): void {
     const head = this.head;
     readResultHead(r, head);
-    if (head.kind === Res.Output) return writeTaskOutput(r);
+    if (head.kind === Res.Output) {
+      this.output.push(readOutput(r));
+      return;
+    }
     if (head.kind === Res.Piece) {
       const whole = this.pieces.take(head.callId, r);
       return whole && this.settleFrom(whole);
@@ -454,12 +493,3 @@ export class ClientLane implements CallHost {
   }
 }
 
-/** Writes what a task wrote through this thread's own streams, so hooks on their `write` see it. */
-function writeTaskOutput(r: ByteReader): void {
-  const { stream, chunk } = readOutput(r);
-  try {
-    (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
-  } catch {
-    // A closed stream (EPIPE) loses the output, not the result that follows it.
-  }
-}

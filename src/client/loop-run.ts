@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
 import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
@@ -80,7 +80,7 @@ export class LoopRun {
       loopKey: this.key,
       name,
       taskType,
-      ownerLane: { memory, laneId: 0, port: side.port2 },
+      ownerLane: { memory, laneId: 0, threadId, port: side.port2 },
       lifePort: life.port2,
     };
     const create = (execArgv: string[]): Worker =>
@@ -154,7 +154,11 @@ export class LoopRun {
       // The guard's record first: a blocked owner builds the same error from it.
       const failure = this.bootFailure();
       const cause = failure ? fromErrorData(failure.error) : (this.lastError ?? new Error(`The loop thread exited with code ${code}`));
-      if (control.markCrashed(code, cause)) debug('loop %s crashed with code %d: %s', this.name, code, String(cause));
+      // The loop thread may have recorded its own death (process.exit, an uncaught error) first.
+      const recorded = control.markCrashed(code, cause) ? `: ${String(cause)}` : '';
+      debug('loop %s crashed: its thread exited with code %d%s', this.name, code, recorded);
+    } else {
+      debug('loop %s stopped: its thread exited with code %d', this.name, code);
     }
     this.lane.onLoopEnded();
     this.lane.close();

@@ -33,7 +33,7 @@ export function connectLane(slot: number, control: LoopControl, name: string): C
   const sideToSubmitter = `sideloop:side:${loopKey}:${laneId}:out`;
   const side = new BroadcastSideChannel(sideToLoop, sideToSubmitter, () => Atomics.load(words, L_CONNECTED) !== 0);
   const announcements = new BroadcastChannel(lanesChannelName(loopKey));
-  const announcement: LaneAnnouncement = { kind: 'lane', lane: { memory, laneId: 0, sideToLoop, sideToSubmitter, submitterThreadId: threadId } };
+  const announcement: LaneAnnouncement = { kind: 'lane', lane: { memory, laneId: 0, threadId, sideToLoop, sideToSubmitter } };
   announcements.postMessage(announcement);
   announcements.close();
   Atomics.add(control.words, C_LANES, 1);

@@ -40,7 +40,7 @@ export class EndedLanes {
     this.deathsSeen = deaths;
     for (let i = lanes.length - 1; i >= 0; i--) {
       const lane = lanes[i]!;
-      if (lane.submitter < 0 || !this.watch.ended(lane.submitter)) continue;
+      if (lane.threadId < 0 || !this.watch.ended(lane.threadId)) continue;
       lanes.splice(i, 1);
       this.settle(lane, loopName);
     }

@@ -16,6 +16,8 @@ export class Job {
   private reason: unknown;
   aborted = false;
   timer: NodeJS.Timeout | undefined;
+  /** performance.now() as the function was called; set only under NODE_DEBUG=sideloop (slow tasks). */
+  startedAt = 0;
 
   constructor(
     private readonly sink: JobSink,

@@ -72,6 +72,8 @@ export class LoopLane {
   private unannounced = false;
   /** Task output written since a submitter waiting only for output was last told. */
   private outputUnannounced = false;
+  /** The submitting thread (diagnostics name it; when it ends, the lane is dropped: ended-lanes.ts); -1 when the lane did not say. */
+  threadId = -1;
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
   readonly fns = new Map<number, unknown>();
   /** Tasks running for this lane, by call id (the runtime's jobs). */
@@ -82,8 +84,6 @@ export class LoopLane {
   maxCallId: number | undefined = undefined;
 
   /** Whether call `callId` comes after every call this lane has seen. */
-  /** The submitting thread of a lane another thread announced (-1 for the owner's): when it ends, the lane goes. */
-  submitter = -1;
   /** Submits taken from this lane, wrapping as the submitter's count in L_SUBMITS does. */
   started = 0;
 
@@ -275,10 +275,15 @@ export class LoopLane {
     writeOutput(w, stream, chunk);
     this.unannounced = true;
     this.outputUnannounced = true;
-    if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
+    if (!this.side.readsWhileBlocked) {
+      // A blocked submitter cannot read this side channel (Bun, Deno): output never goes there.
+      if (w.pos > MAX_INLINE_RECORD) return this.publishInPieces(0, w);
+    } else if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
       this.spill();
       this.post({ record: w.copy() });
-    } else if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
+      return;
+    }
+    if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
       return;
     } else {
       this.backlog.push(w.buf, w.pos);

@@ -24,7 +24,8 @@ import {
   readSubmitHead,
 } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
-import { debug } from '../debug.js';
+import { debug, debugEnabled, slowMs } from '../debug.js';
+import { channels, traceStart } from '../diagnostics.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { taskLabel } from '../task.js';
@@ -109,8 +110,9 @@ export class LoopRuntime implements JobSink {
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
     const lane = new LoopLane(data.memory, side, this.onRequest);
-    lane.submitter = data.submitterThreadId ?? -1;
+    lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
+    debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
     lane.markConnected();
   }
 
@@ -222,6 +224,8 @@ export class LoopRuntime implements JobSink {
   }
 
   private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
+    if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
+    if (debugEnabled) job.startedAt = performance.now();
     let out: unknown;
     try {
       out = this.opts.scope.run(job, fn, ...args);
@@ -241,11 +245,17 @@ export class LoopRuntime implements JobSink {
     // Not running any more when it was cancelled or timed out (and answered then).
     if (lane.running.take(callId) === undefined) return;
     if (job.timer) clearTimeout(job.timer);
+    if (job.startedAt !== 0) this.reportSlow(job, ok);
     this.control.count(counter);
     if (ok) lane.ok(callId, value, job);
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
+  }
+
+  private reportSlow(job: Job, ok: boolean): void {
+    const ms = performance.now() - job.startedAt;
+    if (ms >= slowMs) debug('loop %s: slow task: %s %s after %s ms (thread %d, call %d)', this.opts.name, job.label, ok ? 'returned' : 'failed', ms.toFixed(1), job.lane.threadId, job.id);
   }
 
   /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
@@ -410,6 +420,7 @@ export class LoopRuntime implements JobSink {
 
   private maybeFinishStop(): void {
     if (this.lanes.some((lane) => lane.running.size > 0)) return;
+    debug('loop %s: stopped, its thread exits', this.opts.name);
     for (const lane of this.lanes) lane.spill();
     this.announceAll();
     this.control.setState(LoopState.Stopped);
@@ -427,6 +438,7 @@ export class LoopRuntime implements JobSink {
   /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
   onExit(code: number): void {
     if (this.control.state === LoopState.Stopped) return;
+    debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
     for (const lane of this.lanes) lane.wake();
   }

@@ -6,6 +6,7 @@
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { LoopBootData } from '../channel/protocol.js';
 import { LOOP_BOOTED, LoopState } from '../channel/protocol.js';
+import { debug } from '../debug.js';
 import { lineage } from '../registry/lineage.js';
 import { Registry } from '../registry/registry.js';
 import { inheritLoaders } from './loaders.js';
@@ -46,5 +47,6 @@ void inheritLoaders(process.execArgv).then(() => {
   if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {
     Atomics.notify(control.words, 0);
   }
+  debug('loop %s: running on thread %d, %s ms after its start()', boot.name, threadId, (performance.timeOrigin + performance.now() - control.startedAt).toFixed(1));
   runtime.wake();
 });

@@ -8,6 +8,7 @@
  * wrote it, and the caller writes it to its own streams (client-lane.ts).
  * @internal
  */
+import { Console } from 'node:console';
 import { OutStream } from '../channel/records.js';
 
 /** Where a write goes; returns false when it cannot take it (the write then goes the usual way). */
@@ -20,6 +21,23 @@ type Write = (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
 export function captureOutput(sink: OutputSink): void {
   capture(process.stdout, OutStream.Stdout, sink);
   capture(process.stderr, OutStream.Stderr, sink);
+  routeConsoleThroughStreams();
+}
+
+/**
+ * Node's and Bun's consoles write through process.stdout and process.stderr;
+ * Deno's writes past them, so a task's console.log would skip the lane. There
+ * the global console's methods are replaced by those of a Console over the
+ * streams. By name: no probe tells without printing (Deno's worker console
+ * even names process.stdout as its stream).
+ */
+function routeConsoleThroughStreams(): void {
+  if (typeof (globalThis as { Deno?: unknown }).Deno === 'undefined') return;
+  const routed = new Console({ stdout: process.stdout, stderr: process.stderr });
+  const target = console as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(routed)) {
+    if (typeof value === 'function' && typeof target[key] === 'function') target[key] = value;
+  }
 }
 
 function capture(stream: NodeJS.WriteStream, which: OutStream, sink: OutputSink): void {

@@ -1,0 +1,2 @@
+import { runAsWorker } from 'sideloop/synckit';
+runAsWorker(async (x) => x + 1);
