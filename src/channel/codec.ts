@@ -21,7 +21,7 @@
 import v8 from 'node:v8';
 import { MessagePort } from 'node:worker_threads';
 import { TaskSerializationError } from '../errors.js';
-import { runtimeName, serialize } from '../runtime.js';
+import { serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -158,7 +158,8 @@ export class ByteWriter {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
       const culprit: { value?: unknown } = {};
-      const path = findUncloneable(value, '', new Set(), culprit) ?? '';
+      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
+      const path = err instanceof RangeError ? '' : (findUncloneable(value, '', new Set(), culprit) ?? '');
       const reason = firstLine((err as Error).message);
       // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
       const kind = className(culprit.value);
@@ -385,8 +386,21 @@ function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
 }
 
-/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
-const onNode = runtimeName.startsWith('Node ');
+/**
+ * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
+ * itself (no delegate shares them): no walk needed.
+ */
+const hasBaseSerializer = ((): boolean => {
+  try {
+    const ser = new v8.Serializer();
+    ser.writeHeader();
+    ser.writeValue(new Uint8Array(1));
+    ser.releaseBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
@@ -395,7 +409,7 @@ const onNode = runtimeName.startsWith('Node ');
  */
 export function cloneBytes(value: unknown): Buffer {
   // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!onNode) return serialize(value);
+  if (!hasBaseSerializer) return serialize(value);
   const ser = new v8.Serializer();
   ser.writeHeader();
   ser.writeValue(value);
@@ -404,7 +418,7 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!onNode) return v8.deserialize(bytes);
+  if (!hasBaseSerializer) return v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
@@ -425,7 +439,7 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}): string | undefined {
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') {
     culprit.value = value;
     return path || '(value)';
@@ -443,11 +457,13 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
   }
+  // Each level serializes what is under it: past this depth, name the part reached (stays near linear).
+  if (depth >= 32) return path || '(value)';
   const entries: Iterable<[unknown, unknown]> =
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen, culprit);
+    const found = findUncloneable(item, path + step, seen, culprit, depth + 1);
     if (found !== undefined) return found;
   }
   culprit.value = value;

@@ -222,8 +222,8 @@ export class BlockedWait {
 /**
  * A waiter that, after activity, looks again from the microtask queue for
  * `hotMs`, then once per event-loop turn until `pollMs`, then parks. An idle
- * period that polled and found nothing makes the next ones park at once
- * (Backoff); so does, for a waiter given the loop's progress word, a loop that
+ * period that polled and found nothing, or found it only after the hot
+ * window, makes the next ones park at once (Backoff); so does, for a waiter given the loop's progress word, a loop that
  * stopped running; on one core every idle period parks at once.
  */
 export class PollingWait {
@@ -262,14 +262,17 @@ export class PollingWait {
 
   /**
    * Activity at `now` ends the idle period that started at `since`. When it
-   * is what the waiter waits for (`found`), and came while polling or soon
-   * enough after parking at once that polling would have caught it,
-   * spinning pays again.
+   * is what the waiter waits for (`found`), it says whether staying hot paid:
+   * found within the hot window, it did (also after parking at once: polling
+   * would have caught it); found later, polling cost more CPU than the
+   * wake-up it saved (tens of microseconds), so that counts as a failure.
    */
   active(now: number, since: number, found: boolean): void {
     if (!this.idle) return;
     this.idle = false;
-    if (found && (this.polling || now - since < this.pollMs)) this.backoff.succeeded();
+    if (!found) return;
+    if (now - since < this.hotMs) this.backoff.succeeded();
+    else if (this.polling) this.backoff.failed();
   }
 }
 

@@ -240,7 +240,13 @@ export class LoopLane {
   /** `cancelled`: the task was counted as cancelled, and its record says so (see Res.ErrCancelled). */
   fail(callId: number, error: unknown, cancelled = false): void {
     const w = scratch.reset();
-    writeErr(w, callId, toErrorData(error), cancelled);
+    try {
+      writeErr(w, callId, toErrorData(error), cancelled);
+    } catch (err) {
+      // toErrorData never throws and keeps only what clones; this is the last guard for the loop.
+      w.reset();
+      writeErr(w, callId, toErrorData(new TaskSerializationError(`The error thrown by a task could not be sent: ${String((err as Error)?.message)}`, '')), cancelled);
+    }
     this.publish(callId, w);
   }
 
