@@ -2,7 +2,7 @@
 // so `npm test` does not build twice), checks the tarball holds what users need and nothing of
 // the sources, then lints it with publint and arethetypeswrong. Offline: both read the tarball.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +28,12 @@ try {
   const stray = [...files].filter((f) => !f.startsWith('dist/') && !required.includes(f));
   if (missing.length > 0 || stray.length > 0) {
     console.error(`check-package: the tarball misses [${missing.join(', ')}] and has stray [${stray.join(', ')}]`);
+    process.exit(1);
+  }
+  // The loop thread's entry is copied beside bundles as it is: it may import Node's modules only.
+  const relative = /\bfrom\s*["']\.\.?\//.exec(readFileSync(join(root, 'dist', 'loop-thread.js'), 'utf8'));
+  if (relative) {
+    console.error(`check-package: dist/loop-thread.js imports a file of its own (${relative[0]}...): it must be self-contained`);
     process.exit(1);
   }
   const tarball = join(dir, packed.filename);
