@@ -16,7 +16,9 @@ const ownerDeaths = {
   'owner-exit': false,
   'owner-process-exit': false,
   // Deaths that run no JavaScript in the owner (seen through the registry's thread table).
-  'owner-terminated': false,
+  // Seen failing in about 1 run of 3 at one point (every waiter got CancelledError at once
+  // instead of LoopCrashedError), not reproduced in the next 8: left running as todo.
+  'owner-terminated': 'issue 12 items 4 and 7 (faults-registry): waiters of a terminated owner\'s loop sometimes get CancelledError instead of LoopCrashedError',
   'parent-exits': false,
 };
 
