@@ -19,6 +19,9 @@ export default defineConfig([
     format: ['esm'],
     // Published as sideloop/loop-thread, for bundles that emit it beside themselves: it exports nothing.
     dts: true,
+    // Each file whole, with no chunk shared between them: loop-thread.js must stay one
+    // self-contained file that a bundler (or a user) can copy beside a bundle.
+    splitting: false,
     target: 'node20',
     platform: 'node',
     sourcemap: true,

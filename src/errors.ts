@@ -1,16 +1,72 @@
 /**
  * Every error sideloop raises on its own account. Each class has a stable
- * `name` and `code` so callers can branch on them without `instanceof`
- * (which breaks when two copies of the library are loaded, e.g. ESM + CJS).
+ * `name` and `code` to branch on, and `instanceof` works across copies of the
+ * library (the ESM and CommonJS builds, two installed versions): each class's
+ * prototype carries a registered-symbol brand naming the class, and
+ * `static [Symbol.hasInstance]` looks for it, as undici does.
  */
+
+/**
+ * The brand on each sideloop error class's prototype: its name. A registered
+ * symbol, so every copy of sideloop in the process uses the same one.
+ * @internal
+ */
+export const ERROR_BRAND = Symbol.for('sideloop.error.v1');
+
+/** The brand `proto` carries as its own property, if any. Never throws (a Proxy's traps may). */
+export function ownBrand(proto: object): string | undefined {
+  try {
+    const desc = Object.getOwnPropertyDescriptor(proto, ERROR_BRAND);
+    return typeof desc?.value === 'string' ? desc.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `value`'s prototype chain holds a prototype branded `brand` (from any copy of sideloop). */
+function branded(value: unknown, brand: string): boolean {
+  try {
+    let proto: object | null = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : null;
+    for (let hops = 0; proto !== null && hops < 64; hops++) {
+      if (ownBrand(proto) === brand) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+  } catch {
+    // A hostile Proxy: not one of ours.
+  }
+  return false;
+}
 
 export class SideloopError extends Error {
   readonly code: string = 'ERR_SIDELOOP';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
+
+  /**
+   * True for errors of this class made by any copy of sideloop in the process.
+   * A user's subclass (unbranded) keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class `instanceof` asked about: this method is inherited by every subclass.
+    try {
+      // biome-ignore lint/complexity/noThisInStatic: the subclass asked about, not SideloopError
+      if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    } catch {
+      return false; // a Proxy whose getPrototypeOf trap throws: not one of ours
+    }
+    // biome-ignore lint/complexity/noThisInStatic: as above
+    const brand = ownBrand(this.prototype);
+    return brand !== undefined && branded(value, brand);
+  }
 }
-Object.defineProperty(SideloopError.prototype, 'name', { value: 'SideloopError', writable: true, configurable: true });
+brand(SideloopError.prototype, 'SideloopError');
+
+/** Names a class's prototype, as built-in errors do, and brands it. */
+function brand(proto: object, name: string): void {
+  Object.defineProperty(proto, 'name', { value: name, writable: true, configurable: true });
+  Object.defineProperty(proto, ERROR_BRAND, { value: name });
+}
 
 // `name` lives on the prototype, as it does for the built-in errors, and is
 // spelled out rather than taken from the constructor: bundlers rename classes.
@@ -18,7 +74,7 @@ function define<C extends string>(name: string, code: C) {
   const cls = class extends SideloopError {
     override readonly code: C = code;
   };
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+  brand(cls.prototype, name);
   return cls;
 }
 
@@ -126,3 +182,43 @@ export const sideloopErrorClasses = {
   TaskSerializationError,
   UnsupportedRuntimeError,
 } as const;
+
+// The exported classes extend the ones define() made: brand them too, so `instanceof` asks for their own brand.
+for (const [name, cls] of Object.entries(sideloopErrorClasses)) {
+  if (ownBrand(cls.prototype) === undefined) Object.defineProperty(cls.prototype, ERROR_BRAND, { value: name });
+}
+
+/** A user's error class, as `registerErrorClass` takes it. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Shared by every copy of sideloop in this thread (registered symbol), so either build's registration counts. */
+const REGISTRY_KEY = Symbol.for('sideloop.errorClasses.v1');
+
+/** @internal This thread's registered error classes, by name. */
+export function registeredErrorClasses(): Map<string, ErrorClass> {
+  const holder = globalThis as { [REGISTRY_KEY]?: Map<string, ErrorClass> };
+  holder[REGISTRY_KEY] ??= new Map();
+  return holder[REGISTRY_KEY];
+}
+
+/**
+ * Makes errors of `cls` thrown by tasks come back as instances of `cls` in
+ * this thread (otherwise they come back as `Error` with the right `name`,
+ * `message`, `code` and own properties). Matched by the class's name in the
+ * loop thread (`name`, default `cls.name`; give it when a bundler renames
+ * classes). The instance is made without running the constructor (its
+ * arguments are not known here); own properties, `stack` and `cause` are
+ * restored as for any error. Register in every thread that receives them.
+ * Returns `cls`.
+ */
+export function registerErrorClass<C extends ErrorClass>(cls: C, name: string = cls.name): C {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof Error)) {
+    throw new TypeError('registerErrorClass: expected a class that extends Error');
+  }
+  if (typeof name !== 'string' || name === '') throw new TypeError('registerErrorClass: the class needs a name');
+  if (Object.hasOwn(sideloopErrorClasses, name) || ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError'].includes(name)) {
+    throw new TypeError(`registerErrorClass: ${name} is a built-in or sideloop error class`);
+  }
+  registeredErrorClasses().set(name, cls);
+  return cls;
+}

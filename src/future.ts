@@ -4,6 +4,7 @@
  * carries the task settles it.
  */
 import { CALL, CallState, type Call } from './client/call.js';
+import { addCallerFrames } from './channel/error-codec.js';
 import { threadId } from 'node:worker_threads';
 import { debug, debugEnabled, slowMs } from './debug.js';
 import { checkResultTimeout } from './options.js';
@@ -14,6 +15,17 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   captured.resolve = resolve;
   captured.reject = reject;
 }
+const SETTLED = Symbol('settled');
+
+function isThenable(value: unknown): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false; // reading `then` threw: the promise rejects with that, at once
+  }
+}
+
 /** The call the next TaskFuture made belongs to: the constructor keeps Promise's signature. */
 let nextCall: Call | undefined;
 
@@ -28,12 +40,58 @@ let nextCall: Call | undefined;
 export class TaskFuture<T> extends Promise<T> {
   /** @internal Undefined once the call settles: the promise then holds the outcome. */
   [CALL]: Call<T> | undefined;
+  /**
+   * @internal For a future with no call behind it (`TaskFuture.all()`, `resolve()`,
+   * `new TaskFuture(executor)`, or one made for a call already settled): whether it has settled.
+   */
+  private [SETTLED]?: { done: boolean; following: boolean };
 
   /** @internal Futures come from `submitTask`. */
   constructor(executor: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
-    super(executor);
-    this[CALL] = nextCall as Call<T> | undefined;
+    const call = nextCall as Call<T> | undefined;
     nextCall = undefined;
+    if (call !== undefined) {
+      super(executor);
+      this[CALL] = call;
+      return;
+    }
+    // No call says when it settles: watch the executor's resolve and reject instead.
+    const state = { done: false, following: false };
+    // Unset while super() runs (`this` does not exist yet): the executor may resolve before or after.
+    // biome-ignore lint/complexity/noUselessThisAlias: `this` cannot be read before super() returns
+    let self: TaskFuture<T> | undefined;
+    const markDone = (): void => {
+      state.done = true;
+    };
+    // Resolved with a thenable: done once this promise itself settles. Promise.prototype.then on a
+    // TaskFuture makes a plain Promise (the prototype's constructor is Promise), so no recursion.
+    const follow = (): unknown => self && Promise.prototype.then.call(self, markDone, markDone);
+    super((resolve, reject) => {
+      try {
+        executor(
+          (value) => {
+            if (!state.done && !state.following) {
+              if (isThenable(value)) {
+                state.following = true;
+                follow();
+              } else state.done = true;
+            }
+            resolve(value);
+          },
+          (reason) => {
+            if (!state.following) state.done = true;
+            reject(reason);
+          },
+        );
+      } catch (err) {
+        if (!state.following) state.done = true; // the promise rejects with it, unless already resolved
+        throw err;
+      }
+    });
+    self = this;
+    this[CALL] = undefined;
+    this[SETTLED] = state;
+    if (state.following) follow();
   }
 
   /** Cancels the task: the future rejects with CancelledError and the task's signal aborts. False if it had settled. */
@@ -43,7 +101,9 @@ export class TaskFuture<T> extends Promise<T> {
 
   /** True once the task has settled. */
   done(): boolean {
-    return this[CALL]?.settled ?? true;
+    const call = this[CALL];
+    if (call !== undefined) return call.settled;
+    return this[SETTLED]?.done ?? true;
   }
 
   /** `instanceof` is true for futures from either build of sideloop (ESM, CommonJS). */
@@ -85,6 +145,8 @@ export class SyncFuture<T> implements PromiseLike<T> {
       if (debugEnabled) this.waitReportingSlow(timeoutMs);
       else this.call.host.waitFor(this.call, timeoutMs);
     }
+    // A task's error shows the task's frames, then this caller's (the submit site, as a rule).
+    if (this.call.state === CallState.Rejected) addCallerFrames(this.call.settledWith, SyncFuture.prototype.result);
     return this.call.outcome();
   }
 

@@ -11,6 +11,8 @@ export type { DefineTasksOptions, TaskMakers } from './task.js';
 export { syncModule, syncFunction } from './sync-functions.js';
 export type { SyncFunction, SyncModule, SyncOptions } from './sync-functions.js';
 export { currentSignal } from './loop/task-context.js';
+export { registerErrorClass } from './errors.js';
+export type { ErrorClass } from './errors.js';
 export type { TaskDiagnostic } from './diagnostics.js';
 export {
   SideloopError,

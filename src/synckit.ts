@@ -93,6 +93,8 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   const shims: ShimSpec[] = o.globalShims === true ? DEFAULT_GLOBAL_SHIMS_PRESET : Array.isArray(o.globalShims) ? o.globalShims : [];
   if (o.transferList?.length) structuredClone(null, { transfer: o.transferList });
   const loop = new DedicatedLoop('synckit', setup.workerPath, flags);
+  // Boot the loop and load the worker file now, as synckit spawns its Worker here; nobody waits on it.
+  loop.submit(task(RUNNER_URL, 'synckitLoad', setup.workerPath, shims));
   const timeout = o.timeout;
   const syncFn = (...args: unknown[]): unknown => {
     try {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoopCrashedError, LoopManager, LoopNotRunningError, inlineTask } from '../dist/index.js';
-import { runtime, startSignal, tasks } from './helpers.mjs';
+import { skipOn, startSignal, tasks } from './helpers.mjs';
 
 // Out of memory needs resourceLimits that hold: Bun ignores them (sideloop refuses the option
 // there), and a Deno worker that runs out of memory inside a microtask, where a loop runs its
 // tasks, hangs without an 'error' or 'exit' event (docs/runtimes.md).
-const oomSkip = { bun: 'Bun ignores resourceLimits (refused with UnsupportedRuntimeError)', deno: 'a Deno worker out of memory in a microtask hangs, with no error or exit' }[runtime] ?? false;
+const oomSkip = skipOn({ bun: 'Bun ignores resourceLimits (refused with UnsupportedRuntimeError)', deno: 'a Deno worker out of memory in a microtask hangs, with no error or exit' });
 
 /**
  * A task that arms the loop to die, in the way `how` says, as soon as the next task counted in

@@ -26,8 +26,20 @@ export async function withLoop(options, fn) {
 /** The runtime running the tests: the suite runs on Node, Bun and Deno alike. */
 export const runtime = typeof globalThis.Deno !== 'undefined' ? 'deno' : process.versions.bun ? 'bun' : 'node';
 
-/** For `test(name, { skip: onlyOn('node', why) })`: the reason a test about one runtime's internals skips elsewhere. */
-export const onlyOn = (wanted, why) => (runtime === wanted ? false : `${why} (not on ${runtime})`);
+/**
+ * For `test(name, { skip: skipOn({ bun: why }) })`: the reason a test skips on this runtime, or
+ * false. Printed too, for test/runtimes/run.mjs's table (not every runner shows skip reasons).
+ */
+export function skipOn(reasons) {
+  const why = reasons[runtime];
+  if (!why) return false;
+  const reason = `${why} (skipped on ${runtime})`;
+  console.log(`# sideloop-skip: ${reason}`);
+  return reason;
+}
+
+/** For `test(name, { skip: onlyOn('node', why) })`: a test about one runtime's internals skips elsewhere. */
+export const onlyOn = (wanted, why) => skipOn({ node: false, bun: why, deno: why, [wanted]: false });
 
 // Flags the tests pass in Node's spelling. Bun and Deno run TypeScript themselves (no tsx);
 // Deno takes V8's flags through --v8-flags.

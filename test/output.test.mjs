@@ -10,7 +10,7 @@ const tasksUrl = fixture('output-tasks.mjs').href;
 // A child script's preamble: a started loop, the fixture's tasks, and hooks on both streams that
 // record every write (as a user's hooks would) before passing it on.
 const preamble = `
-import { LoopManager, defineTasks } from ${JSON.stringify(distUrl)};
+import { LoopManager, defineTasks, inlineTask } from ${JSON.stringify(distUrl)};
 const tasks = defineTasks(new URL(${JSON.stringify(tasksUrl)}));
 const seen = [];
 for (const [name, stream] of [['out', process.stdout], ['err', process.stderr]]) {
@@ -168,4 +168,24 @@ await loop.stop();
   assert.equal(code, 0, stderr);
   // A drain started inside the hook queues what it finds behind what is being written.
   assert.equal(stdout, 'line 1\nline 2\necho of line 1\necho of line 2\nEND\n');
+});
+
+test('output of a task that a task blocked on reaches the first caller, in order, before its result() returns', async () => {
+  const { code, stdout, stderr } = await runScript(`${preamble}
+const inner = new LoopManager({ name: 'inner' }).start();
+const value = loop.submitTask(inlineTask(async (dist) => {
+  const { LoopManager, inlineTask } = await import(dist);
+  const inner = LoopManager.allInstances().find((m) => m.name === 'inner');
+  console.log('outer before');
+  const r = inner.submitTask(inlineTask(() => { console.log('from inner'); return 2; }), { returnSyncFuture: true }).result();
+  console.log('outer after');
+  return r;
+}, ${JSON.stringify(distUrl)}), { returnSyncFuture: true }).result();
+process.stdout.write('RESULT ' + JSON.stringify({ value, before: seen.slice() }) + '\\n');
+process.exit(0);
+`);
+  assert.equal(code, 0, stderr);
+  const { value, before } = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
+  assert.equal(value, 2);
+  assert.deepEqual(before, [['out', 'outer before\n'], ['out', 'from inner\n'], ['out', 'outer after\n']]);
 });

@@ -21,7 +21,7 @@
 import v8 from 'node:v8';
 import { MessagePort } from 'node:worker_threads';
 import { TaskSerializationError } from '../errors.js';
-import { runtimeName, serialize } from '../runtime.js';
+import { serialize } from '../runtime.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -36,6 +36,17 @@ const T_V8 = 9;
 
 /** Containers per value the compact encoding handles before handing over to v8. */
 const MAX_CONTAINERS = 64;
+/**
+ * Work per value the compact encoding takes on before handing over to V8, whose
+ * native clone builds big containers faster than our JavaScript reader does:
+ * each container costs 4, each array item 1, each object key 8. Measured
+ * (bench/payload.mjs, encode + decode): the compact path wins up to ~8-12 keys
+ * in an object, ~64-128 numbers in an array, ~4-8 small objects in an array;
+ * beyond, V8 wins, by up to 16x (512 keys). docs/fidelity.md has the figures.
+ */
+const WORK_BUDGET = 128;
+const COST_CONTAINER = 4;
+const COST_KEY = 8;
 const MAX_DEPTH = 8;
 /** Set in a string's length word when its bytes are UTF-16 code units (it is not well-formed). */
 const UTF16 = 0x80000000;
@@ -69,6 +80,8 @@ export class ByteWriter {
   view: DataView;
   pos = 0;
   private containers: object[] = [];
+  /** What is left of WORK_BUDGET for the value being written. */
+  private budget = 0;
 
   constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -144,6 +157,7 @@ export class ByteWriter {
     if (this.flat(value, argList)) return;
     const start = this.pos;
     this.containers.length = 0;
+    this.budget = WORK_BUDGET;
     try {
       if (this.compact(value, 0) !== FALLBACK) return;
     } catch (err) {
@@ -158,7 +172,8 @@ export class ByteWriter {
       // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
       if (postMessageClones(value)) throw new PostMessageOnly();
       const culprit: { value?: unknown } = {};
-      const path = findUncloneable(value, '', new Set(), culprit) ?? '';
+      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
+      const path = err instanceof RangeError ? '' : (findUncloneable(value, '', new Set(), culprit) ?? '');
       const reason = firstLine((err as Error).message);
       // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
       const kind = className(culprit.value);
@@ -261,6 +276,7 @@ export class ByteWriter {
     const proto = Object.getPrototypeOf(v);
     if (proto === Array.prototype) {
       const arr = v as unknown[];
+      if ((this.budget -= COST_CONTAINER + arr.length) < 0) return FALLBACK;
       if (!onlyIndices(arr)) return FALLBACK; // named properties: structured clone keeps them
       this.u8(T_ARRAY);
       this.u32(arr.length);
@@ -273,6 +289,7 @@ export class ByteWriter {
     }
     if (proto === Object.prototype || proto === null) {
       const keys = Object.keys(v);
+      if ((this.budget -= COST_CONTAINER + keys.length * COST_KEY) < 0) return FALLBACK;
       this.u8(T_OBJECT);
       this.u32(keys.length);
       for (const key of keys) {
@@ -385,8 +402,21 @@ function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
 }
 
-/** Node's base v8.Serializer refuses SharedArrayBuffers itself (no delegate shares them): no walk needed. */
-const onNode = runtimeName.startsWith('Node ');
+/**
+ * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
+ * itself (no delegate shares them): no walk needed.
+ */
+const hasBaseSerializer = ((): boolean => {
+  try {
+    const ser = new v8.Serializer();
+    ser.writeHeader();
+    ser.writeValue(new Uint8Array(1));
+    ser.releaseBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
@@ -395,7 +425,7 @@ const onNode = runtimeName.startsWith('Node ');
  */
 export function cloneBytes(value: unknown): Buffer {
   // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!onNode) return serialize(value);
+  if (!hasBaseSerializer) return serialize(value);
   const ser = new v8.Serializer();
   ser.writeHeader();
   ser.writeValue(value);
@@ -404,7 +434,7 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!onNode) return v8.deserialize(bytes);
+  if (!hasBaseSerializer) return v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
@@ -425,7 +455,7 @@ export function obviouslyBig(value: unknown, limit: number, list = false): boole
 }
 
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}): string | undefined {
+export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') {
     culprit.value = value;
     return path || '(value)';
@@ -443,11 +473,13 @@ export function findUncloneable(value: unknown, path = '', seen = new Set<unknow
   } catch {
     // Look inside for the culprit; if none of the parts fails, the object itself does.
   }
+  // Each level serializes what is under it: past this depth, name the part reached (stays near linear).
+  if (depth >= 32) return path || '(value)';
   const entries: Iterable<[unknown, unknown]> =
     value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
   for (const [key, item] of entries) {
     const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen, culprit);
+    const found = findUncloneable(item, path + step, seen, culprit, depth + 1);
     if (found !== undefined) return found;
   }
   culprit.value = value;

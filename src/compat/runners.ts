@@ -2,5 +2,5 @@
  * The loop-side entry of the compatibility layers (built as
  * dist/compat-runner.js): their tasks name this module and one of these exports.
  */
-export { synckitCall } from './synckit-runner.js';
+export { synckitCall, synckitLoad } from './synckit-runner.js';
 export { makeSynchronizedCall } from './make-synchronized-runner.js';

@@ -59,3 +59,13 @@ export async function synckitCall(workerPath: string, shims: readonly ShimSpec[]
   const fn = await (loading ??= load(workerPath, shims));
   return fn(...args);
 }
+
+/**
+ * Started when the function is made, as synckit starts its Worker then: the loop boots and the
+ * worker file loads while the caller goes on. A failure waits for the first call to be thrown.
+ */
+export async function synckitLoad(workerPath: string, shims: readonly ShimSpec[]): Promise<void> {
+  try {
+    await (loading ??= load(workerPath, shims));
+  } catch {}
+}
