@@ -70,11 +70,10 @@ test('start is published in the loop thread, naming the submitting thread and ca
       loop.submitTask(tasks.echo(1), { returnSyncFuture: true }).result();
     }).then((seen) => (mainCall = seen[0][1].task.callId));
     const workerThread = await new Promise((resolve, reject) => {
-      const w = new Worker(
+      const w = new Worker(new URL('data:text/javascript,' + encodeURIComponent(
         `import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
          import { tasks } from ${JSON.stringify(new URL('./helpers.mjs', import.meta.url).href)};
-         getOrCreateLoopManager({ id: 'traced-start', strictlyGet: true }).submitTask(tasks.echo(2), { returnSyncFuture: true }).result();`,
-        { eval: true, type: 'module' },
+         getOrCreateLoopManager({ id: 'traced-start', strictlyGet: true }).submitTask(tasks.echo(2), { returnSyncFuture: true }).result();`)),
       );
       const id = w.threadId; // -1 once it has exited
       w.on('error', reject).on('exit', () => resolve(id));
@@ -96,8 +95,8 @@ import { LoopManager, getOrCreateLoopManager, inlineTask } from ${JSON.stringify
 import { Worker } from 'node:worker_threads';
 const loop = new LoopManager({ id: 'io', name: 'io' }).start();
 loop.submitTask(inlineTask(async () => { await new Promise((r) => setTimeout(r, 60)); }), { returnSyncFuture: true }).result();
-await new Promise((resolve) => new Worker(\`import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
-getOrCreateLoopManager({ id: 'io', strictlyGet: true }).submitTask(inlineTask(async () => 2), { returnSyncFuture: true }).result();\`, { eval: true, type: 'module' }).on('exit', resolve));
+await new Promise((resolve) => new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
+getOrCreateLoopManager({ id: 'io', strictlyGet: true }).submitTask(inlineTask(async () => 2), { returnSyncFuture: true }).result();\`))).on('exit', resolve));
 const crashy = new LoopManager({ name: 'crashy' }).start();
 try { crashy.submitTask(inlineTask(async () => process.exit(3)), { returnSyncFuture: true }).result(); } catch {}
 await crashy.stop();

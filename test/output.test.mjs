@@ -3,7 +3,7 @@
 // written, before the result() that waited on it returns, and none is lost at exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
+import { distUrl, fixture, runScript } from './helpers.mjs';
 
 const tasksUrl = fixture('output-tasks.mjs').href;
 
@@ -120,12 +120,12 @@ await loop.stop();
   assert.equal(stdout, 'unawaited\nlate\nEND\n');
 });
 
-test('a worker thread blocked on a loop gets the output in its own process.stdout', { skip: onlyOn('node', "eval'd module workers") }, async () => {
+test('a worker thread blocked on a loop gets the output in its own process.stdout', async () => {
   const { code, stdout, stderr } = await runScript(`
 import { Worker } from 'node:worker_threads';
 import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
 const loop = getOrCreateLoopManager({ id: 'shared' }).start();
-const worker = new Worker(\`
+const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
   import { getOrCreateLoopManager, defineTasks } from ${JSON.stringify(distUrl)};
   import { parentPort } from 'node:worker_threads';
   const tasks = defineTasks(new URL(${JSON.stringify(tasksUrl)}));
@@ -135,7 +135,7 @@ const worker = new Worker(\`
   const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
   loop.submitTask(tasks.talk([['log', 'from a task of the worker']]), { returnSyncFuture: true }).result();
   parentPort.postMessage(seen);
-\`, { eval: true });
+\`)));
 const seen = await new Promise((r) => worker.once('message', r));
 await new Promise((r) => worker.once('exit', r));
 console.log('SEEN ' + JSON.stringify(seen));
