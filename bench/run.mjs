@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: sideloop side by side with its peers, in one run.
+// `npm run bench [-- --quick] [-- --rounds N]`: sideloop side by side with its peers, in one run.
 // Every case runs in a process of its own (another library's idle threads change
 // wake-up costs), the contenders alternate, and each number is a median over rounds.
 // Some cases run where cores are scarce: pinned to one core (`taskset -c 0`, as in a
@@ -11,7 +11,9 @@ import os from 'node:os';
 import { startBusy, stopBusy, tasksetPath } from './scarce.mjs';
 
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 1 : 5;
+// `--rounds N` trades precision for time on a machine too loaded for five rounds of everything.
+const roundsArg = process.argv.indexOf('--rounds');
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 5;
 const caseFile = new URL('./case.mjs', import.meta.url).pathname;
 const taskset = tasksetPath();
 

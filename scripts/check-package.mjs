@@ -30,19 +30,21 @@ try {
     console.error(`check-package: the tarball misses [${missing.join(', ')}] and has stray [${stray.join(', ')}]`);
     process.exit(1);
   }
-  // The loop thread's entry is copied beside bundles as it is: it may import Node's modules only.
-  const relative = /\bfrom\s*["']\.\.?\//.exec(readFileSync(join(root, 'dist', 'loop-thread.js'), 'utf8'));
-  if (relative) {
-    console.error(`check-package: dist/loop-thread.js imports a file of its own (${relative[0]}...): it must be self-contained`);
-    process.exit(1);
+  // The files loop threads load by URL are copied beside bundles as they are: they may import Node's modules only.
+  for (const file of ['loop-thread.js', 'compat-runner.js']) {
+    const relative = /\bfrom\s*["']\.\.?\//.exec(readFileSync(join(root, 'dist', file), 'utf8'));
+    if (relative) {
+      console.error(`check-package: dist/${file} imports a file of its own (${relative[0]}...): it must be self-contained`);
+      process.exit(1);
+    }
   }
   const tarball = join(dir, packed.filename);
   check(bin('publint'), ['run', tarball, '--strict']);
-  // sideloop/loop-thread is a file for bundlers to emit (a Worker entry that exports nothing), not a
-  // module to import or require: it is left out. The strict profile checks node10 resolution too
+  // sideloop/loop-thread and sideloop/compat-runner are files for bundlers to emit (a Worker entry, and
+  // the module loop threads load for the drop-ins), not modules to import or require: they are left out. The strict profile checks node10 resolution too
   // (TypeScript's legacy moduleResolution "node", which reads no exports map): package.json's
   // typesVersions gives it the subpaths' types.
-  check(bin('attw'), [tarball, '--no-emoji', '--no-color', '--format', 'table-flipped', '--exclude-entrypoints', 'loop-thread']);
+  check(bin('attw'), [tarball, '--no-emoji', '--no-color', '--format', 'table-flipped', '--exclude-entrypoints', 'loop-thread', 'compat-runner']);
   console.log(`check-package: ${packed.filename} (${files.size} files, ${packed.size} bytes) is clean`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

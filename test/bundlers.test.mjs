@@ -89,6 +89,28 @@ test('a bundle without the loop thread fails at start() with LoopEntryNotFoundEr
   assert.match(wrongEnv.stderr, /entry is not at .*nowhere\.js \(SIDELOOP_LOOP_ENTRY\)/);
 });
 
+test('a bundle of sideloop/synckit and sideloop/make-synchronized runs with compat-runner emitted beside it', { timeout: 60000 }, async () => {
+  writeFileSync(join(dir, 'sum-worker.mjs'), "import { runAsWorker } from 'sideloop/synckit';\nrunAsWorker(async (a, b) => a + b);\n");
+  writeFileSync(
+    join(dir, 'compat-app.mjs'),
+    `import { createSyncFn } from 'sideloop/synckit';
+import { makeSynchronized } from 'sideloop/make-synchronized';
+import { dirname, join } from 'node:path';
+const here = dirname(process.argv[1]);
+const sum = createSyncFn(join(here, 'sum-worker.js'));
+const tasks = makeSynchronized(join(here, 'tasks.mjs'));
+console.log(JSON.stringify({ sum: sum(2, 3), doubled: tasks.double(21) }));
+`,
+  );
+  const entryPoints = { app: 'compat-app.mjs', 'loop-thread': 'sideloop/loop-thread', 'compat-runner': 'sideloop/compat-runner' };
+  const out = await bundle('compat', entryPoints, 'esm');
+  // The synckit worker is a file of its own too, bundled with its own copy of runAsWorker.
+  await build({ entryPoints: { 'sum-worker': 'sum-worker.mjs' }, bundle: true, platform: 'node', format: 'esm', outdir: out, absWorkingDir: dir, logLevel: 'silent' });
+  const r = await run(join(out, 'app.js'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { sum: 5, doubled: 42 });
+});
+
 test('the loopEntry option names the entry; a missing one throws at start() and leaves the manager idle', { timeout: 30000 }, async () => {
   const missing = new LoopManager({ id: 'entry-missing', loopEntry: join(dir, 'missing', 'loop-thread.js') });
   assert.throws(() => missing.start(), LoopEntryNotFoundError);

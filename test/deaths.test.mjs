@@ -173,3 +173,42 @@ test('an out-of-memory death seen by the blocked owner carries the exit code and
   assert.match(String(error.cause?.message), /memory/i);
   assert.equal(mgr.state, 'crashed');
 });
+
+test('lanes of threads that ended are dropped: their tasks are cancelled and nothing they submitted stays pending', { timeout: 90000 }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+    import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
+    import { Worker } from 'node:worker_threads';
+    const loop = getOrCreateLoopManager({ id: 'shared' }).start();
+    for (let i = 0; i < 6; i++) {
+      const ready = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(\`
+        import { workerData } from 'node:worker_threads';
+        const { getOrCreateLoopManager, defineTasks } = await import(workerData.dist);
+        const tasks = defineTasks(workerData.tasks);
+        const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
+        await loop.submitTask(tasks.echo('connected'));
+        // A burst bigger than the request ring: part of it never leaves this thread.
+        for (let j = 0; j < 20000; j++) loop.submitTask(tasks.sleep(60000)).catch(() => {});
+        const ready = new Int32Array(workerData.ready);
+        Atomics.store(ready, 0, 1);
+        Atomics.notify(ready, 0);
+        if (workerData.exit) process.exit(0);
+        setInterval(() => {}, 1000);
+      \`, { eval: true, workerData: { ready: ready.buffer, exit: i % 2 === 0, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(tasksUrl)} } });
+      while (Atomics.load(ready, 0) === 0) await new Promise((r) => setTimeout(r, 5));
+      if (i % 2 === 1) await worker.terminate();
+      else await new Promise((r) => worker.once('exit', r));
+    }
+    const giveUpAt = Date.now() + 15000;
+    let stats = loop.stats();
+    while ((stats.running > 0 || stats.pending > 0) && Date.now() < giveUpAt) {
+      await new Promise((r) => setTimeout(r, 50));
+      stats = loop.stats();
+    }
+    console.log('stats', stats.pending, stats.running, stats.completed + stats.failed + stats.cancelled);
+    await loop.stop({ timeoutMs: 5000 });
+  `, { timeoutMs: 80000 });
+  assert.equal(code, 0, stderr);
+  // Six threads made 20,001 submits each, the warm-up one of them answered.
+  assert.match(stdout, /^stats 0 0 120006$/m);
+});

@@ -36,6 +36,17 @@ const T_V8 = 9;
 
 /** Containers per value the compact encoding handles before handing over to v8. */
 const MAX_CONTAINERS = 64;
+/**
+ * Work per value the compact encoding takes on before handing over to V8, whose
+ * native clone builds big containers faster than our JavaScript reader does:
+ * each container costs 4, each array item 1, each object key 8. Measured
+ * (bench/payload.mjs, encode + decode): the compact path wins up to ~8-12 keys
+ * in an object, ~64-128 numbers in an array, ~4-8 small objects in an array;
+ * beyond, V8 wins, by up to 16x (512 keys). docs/fidelity.md has the figures.
+ */
+const WORK_BUDGET = 128;
+const COST_CONTAINER = 4;
+const COST_KEY = 8;
 const MAX_DEPTH = 8;
 /** Set in a string's length word when its bytes are UTF-16 code units (it is not well-formed). */
 const UTF16 = 0x80000000;
@@ -69,6 +80,8 @@ export class ByteWriter {
   view: DataView;
   pos = 0;
   private containers: object[] = [];
+  /** What is left of WORK_BUDGET for the value being written. */
+  private budget = 0;
 
   constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -144,6 +157,7 @@ export class ByteWriter {
     if (this.flat(value, argList)) return;
     const start = this.pos;
     this.containers.length = 0;
+    this.budget = WORK_BUDGET;
     try {
       if (this.compact(value, 0) !== FALLBACK) return;
     } catch (err) {
@@ -262,6 +276,7 @@ export class ByteWriter {
     const proto = Object.getPrototypeOf(v);
     if (proto === Array.prototype) {
       const arr = v as unknown[];
+      if ((this.budget -= COST_CONTAINER + arr.length) < 0) return FALLBACK;
       if (!onlyIndices(arr)) return FALLBACK; // named properties: structured clone keeps them
       this.u8(T_ARRAY);
       this.u32(arr.length);
@@ -274,6 +289,7 @@ export class ByteWriter {
     }
     if (proto === Object.prototype || proto === null) {
       const keys = Object.keys(v);
+      if ((this.budget -= COST_CONTAINER + keys.length * COST_KEY) < 0) return FALLBACK;
       this.u8(T_OBJECT);
       this.u32(keys.length);
       for (const key of keys) {

@@ -142,6 +142,7 @@ export const L_REQ_SIDE = 1; // requests posted on the side channel
 export const L_REQ_BOX = 2; // request box (box.ts): sequence number of the record at REQ_BOX_OFFSET
 export const L_ANSWERS_READ = 3; // answers the submitter has taken from the answer box, sent with each boxed request
 export const REQ_BOX_OFFSET = 16; // request box record, bytes 16..56
+export const L_SUBMITS = 14; // submits made on this lane: a loop that drops the lane of a dead thread counts the ones it never took
 // Submitter, on every drain; read by the loop only when its ring runs short.
 export const L_RES_HEAD = 32; // result ring: consumer position
 export const L_RES_SIDE_TAKEN = 33; // results the submitter has taken from the side channel (task output keeps its order by it)

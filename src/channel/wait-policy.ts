@@ -21,6 +21,9 @@
  *   MAX_SKIP, then tries again (an adaptive mutex); a spin that finds what it
  *   waited for halves that. So a lane whose calls take longer than a spin
  *   (a 1 ms task) parks at once, and its CPU goes to the task.
+ *
+ * Where the runtime has Atomics.pause, spins use it. stats().spins counts the
+ * waits that spun, so a test can see the policy's decisions without timing them.
  * @internal
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -31,7 +34,7 @@ export const enum Step {
   Hot = 0,
   /** Look again once per event-loop turn (setImmediate): timers and I/O run meanwhile. */
   Poll = 1,
-  /** Park in Atomics.waitAsync until woken, or until the slice ends. */
+  /** Park in Atomics.waitAsync until woken (without a timeout: an interval of the waiter looks after missed wake-ups and deaths). */
   Park = 2,
 }
 

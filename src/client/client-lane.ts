@@ -27,6 +27,7 @@ import {
   L_RES_SIDE,
   L_RES_SIDE_TAKEN,
   L_RES_TAIL,
+  L_SUBMITS,
   L_WAITING,
   LoopState,
   MAX_INLINE_RECORD,
@@ -117,6 +118,8 @@ export class ClientLane implements CallHost {
   private readonly calls = new CallTable<Call>();
   private readonly pieces = new PieceJoiner();
   private readonly fnIds = new Map<string, number>();
+  /** Submits made on this lane, published in L_SUBMITS. */
+  private submits = 0;
   private nextCallId: number;
   private sideResultsTaken = 0;
   /** The result being settled: one object for every record. */
@@ -184,6 +187,8 @@ export class ClientLane implements CallHost {
       throw err;
     }
     this.link.control.count(C_SUBMITTED);
+    // Read by the loop only once this thread has died (a plain write: one writer, read after its death).
+    this.words[L_SUBMITS] = ++this.submits;
     this.link.control.ringIfParked();
     // A long burst of submits takes the answers that came meanwhile now and then: a settled
     // call lets go of its resolvers and its record, so what a burst keeps alive (and every

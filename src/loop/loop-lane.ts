@@ -19,6 +19,7 @@ import {
   L_REQ_SIDE,
   L_REQ_SIDE_TAKEN,
   L_REQ_TAIL,
+  L_SUBMITS,
   L_CONNECTED,
   L_RES_BACKLOG,
   L_RES_HEAD,
@@ -73,7 +74,7 @@ export class LoopLane {
   private unannounced = false;
   /** Task output written since a submitter waiting only for output was last told. */
   private outputUnannounced = false;
-  /** The submitting thread (diagnostics name it); -1 when the lane did not say. */
+  /** The submitting thread (diagnostics name it; when it ends, the lane is dropped: ended-lanes.ts); -1 when the lane did not say. */
   threadId = -1;
   /** Functions this lane has declared, by id: resolved lazily by the runtime. */
   readonly fns = new Map<number, unknown>();
@@ -85,6 +86,19 @@ export class LoopLane {
   maxCallId: number | undefined = undefined;
 
   /** Whether call `callId` comes after every call this lane has seen. */
+  /** Submits taken from this lane, wrapping as the submitter's count in L_SUBMITS does. */
+  started = 0;
+
+  /** How many submits the submitter made on this lane, taken or not (read once it has died). */
+  submitsMade(): number {
+    return Atomics.load(this.words, L_SUBMITS);
+  }
+
+  /** The lane is dropped: its side channel closes, its memory goes with this object. */
+  close(): void {
+    this.side.close();
+  }
+
   isNewCall(callId: number): boolean {
     return this.maxCallId === undefined || callIdAfter(callId, this.maxCallId);
   }

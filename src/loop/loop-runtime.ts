@@ -29,6 +29,7 @@ import { channels, traceStart } from '../diagnostics.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { taskLabel } from '../task.js';
+import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLane } from './loop-lane.js';
 import type { TaskScope } from './task-context.js';
@@ -47,6 +48,8 @@ export interface LoopRuntimeOptions {
   readonly lifePort?: MessagePort;
   /** Ends the thread once the loop has stopped (process.exit in a loop thread). */
   readonly exit: (code: number) => void;
+  /** The thread table: lanes of submitting threads that ended are dropped (ended-lanes.ts). */
+  readonly threads?: ThreadWatch;
 }
 
 /** A function a lane declared, resolved on its first call. */
@@ -81,9 +84,11 @@ export class LoopRuntime implements JobSink {
   /** Bumped on every pump and published in C_PROGRESS: spinning callers see the loop run. */
   private progress = 0;
   private readonly wait: PollingWait;
+  private readonly endedLanes: EndedLanes | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
@@ -168,6 +173,7 @@ export class LoopRuntime implements JobSink {
     const slot = lane.fns.get(fnId) as FnSlot | undefined;
     const job = new Job(this, lane, callId, slot?.label ?? 'a task');
     this.control.count(C_STARTED);
+    lane.started = (lane.started + 1) | 0;
     if (lane.cancelledEarly.size > 0 && lane.cancelledEarly.delete(callId)) {
       this.control.count(C_CANCELLED);
       return;
@@ -364,10 +370,19 @@ export class LoopRuntime implements JobSink {
    * never happen; if it does, the loop wakes itself rather than strand the request.
    */
   private readonly safetyNet = (): void => {
+    this.dropEndedLanes();
     if (!this.parked || !this.hasWork()) return;
     debug('loop %s: found requests while parked (a missed wake-up)', this.opts.name);
     Atomics.notify(this.control.words, C_DOORBELL);
   };
+
+  /** Lanes whose thread ended go (their tasks cancelled); a stop waiting for their tasks can end. */
+  private dropEndedLanes(): void {
+    if (!this.endedLanes) return;
+    const before = this.lanes.length;
+    this.endedLanes.drop(this.lanes, this.opts.name);
+    if (this.lanes.length !== before && this.stopping) this.maybeFinishStop();
+  }
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */
   wake(): void {

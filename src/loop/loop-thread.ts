@@ -15,7 +15,8 @@ import { installLoopThreadContext } from './task-context.js';
 import { captureOutput } from './task-output.js';
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
-const control = new Registry(boot.registry).control(boot.slot, boot.gen);
+const registry = new Registry(boot.registry);
+const control = registry.control(boot.slot, boot.gen);
 const runtime = new LoopRuntime({
   control,
   name: boot.name,
@@ -26,6 +27,7 @@ const runtime = new LoopRuntime({
   // thread is gone.
   lifePort: boot.lifePort,
   exit: (code) => process.exit(code),
+  threads: { deaths: () => registry.threads.deaths, ended: (id) => registry.threads.ended(id) },
 });
 runtime.connect(boot.ownerLane);
 // Before anything a task module could print: output rides the lanes from here on.

@@ -12,6 +12,7 @@
  */
 import { existsSync, readlinkSync } from 'node:fs';
 import {
+  H_DEATHS,
   H_THREADS_FULL,
   T_EXITING,
   T_ID,
@@ -88,7 +89,14 @@ export class ThreadTable {
   /** Removes the row of a thread known to have ended. Returns whether this call removed it. */
   remove(threadId: number): boolean {
     const row = this.rowOf(threadId);
-    return row >= 0 && Atomics.compareExchange(this.rows, row * THREAD_ROW_WORDS + T_ID, threadId + 1, 0) === threadId + 1;
+    if (row < 0 || Atomics.compareExchange(this.rows, row * THREAD_ROW_WORDS + T_ID, threadId + 1, 0) !== threadId + 1) return false;
+    Atomics.add(this.header, H_DEATHS, 1);
+    return true;
+  }
+
+  /** Bumped whenever a row goes: a watcher with nothing new to look at reads one word. */
+  get deaths(): number {
+    return Atomics.load(this.header, H_DEATHS);
   }
 
   /** Whether any live row names `threadId` as its parent. */

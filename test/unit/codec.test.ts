@@ -101,15 +101,22 @@ test('shared references and cycles fall back to v8 and keep their identity', () 
   assert.equal(back.name, 'loop');
 });
 
-test('values deeper than 8 containers, or with more than 64 of them, fall back to v8 and round-trip', () => {
+test('values deeper than 8 containers, or more work than the budget (bigger containers), fall back to v8 and round-trip', () => {
   let deep: unknown = 'bottom';
   for (let i = 0; i < 8; i++) deep = [deep];
   assert.equal(roundTrip(deep).tag, 7, '8 levels stay compact');
   assert.equal(roundTrip([deep]).tag, T_V8, '9 levels do not');
 
-  const wide = Array.from({ length: 63 }, (_, i) => ({ i }));
-  assert.equal(roundTrip(wide).tag, 7, '64 containers stay compact');
-  assert.equal(roundTrip([...wide, { i: 63 }]).tag, T_V8, '65 do not');
+  // The budget is 128: a container costs 4, an array item 1, an object key 8 (measured: see codec.ts).
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ i }));
+  assert.equal(roundTrip(rows(9)).tag, 7, '9 small objects in a list stay compact (4 + 9 + 9 * 12 = 121)');
+  assert.equal(roundTrip(rows(10)).tag, T_V8, '10 do not (134)');
+  const keyed = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+  assert.equal(roundTrip(keyed(15)).tag, 8, 'an object of 15 keys stays compact (124)');
+  assert.equal(roundTrip(keyed(16)).tag, T_V8, '16 keys do not (132)');
+  const nums = (n: number) => Array.from({ length: n }, (_, i) => i + 0.5);
+  assert.equal(roundTrip(nums(124)).tag, 7, '124 numbers stay compact (128)');
+  assert.equal(roundTrip(nums(125)).tag, T_V8, '125 do not');
 });
 
 test('everything else structured clone knows falls back to v8 and round-trips', () => {
