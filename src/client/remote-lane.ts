@@ -9,10 +9,20 @@ import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
 import type { LoopControl } from '../registry/control.js';
 import { debug } from '../debug.js';
-import { checkRun } from '../registry/reaper.js';
+import { checkRun, onReap } from '../registry/reaper.js';
 import { LoopNotRunningError } from '../errors.js';
 import { createLaneMemory, laneViews, BroadcastSideChannel } from '../channel/lane.js';
 import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from '../channel/protocol.js';
+
+/** This thread's lanes to other threads' loops: a reap here that ended their loop settles their calls at once. */
+const lanes = new Set<ClientLane>();
+onReap(() => {
+  for (const lane of lanes) {
+    if (!lane.link.control.ended) continue;
+    lanes.delete(lane);
+    lane.onLoopEnded();
+  }
+});
 
 /** How long a submitter waits for a starting loop to boot before giving up. */
 const BOOT_WAIT_MS = 30_000;
@@ -41,5 +51,8 @@ export function connectLane(slot: number, control: LoopControl, name: string): C
   debug('thread %d connected a lane to loop %s (slot %d, run %d)', threadId, name, slot, control.gen);
   // A waiter's slow path checks that the loop's owner and thread live: a death that ran no
   // JavaScript reaches nobody's event loop in time, or at all.
-  return new ClientLane({ loopKey, control, name, probe: () => checkRun(slot, control) }, memory, side);
+  const lane = new ClientLane({ loopKey, control, name, probe: () => checkRun(slot, control) }, memory, side);
+  for (const old of lanes) if (old.link.control.ended) lanes.delete(old); // runs that ended before any reap
+  lanes.add(lane);
+  return lane;
 }

@@ -5,6 +5,7 @@
  * waitAsync wake-up costs tens of microseconds; once quiet it parks in
  * Atomics.waitAsync, costing nothing (wait-policy.ts says how long each). One per lane.
  */
+import { deathCount } from '../registry/reaper.js';
 import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
@@ -42,6 +43,7 @@ export class ResultPoller {
   /** Ticks of the watchdog interval during the current park. */
   private quietSlices = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
+  private deathsSeen = deathCount();
 
   constructor(private readonly lane: PolledLane) {
     this.wait = awaitWait(lane.countSpin, lane.progress);
@@ -105,6 +107,14 @@ export class ResultPoller {
   /** Every AWAIT_SLICE_MS: a poller parked all along wakes itself, to notice a loop death nobody announced. */
   private readonly onSlice = (): void => {
     if (!this.parked) return;
+    // A thread was found ended (reaper.ts): look now, not a quiet slice later.
+    const deaths = deathCount();
+    if (deaths !== this.deathsSeen) {
+      this.deathsSeen = deaths;
+      this.quietSlices = 2;
+      Atomics.notify(this.lane.words, L_RES_SEQ);
+      return;
+    }
     if (++this.quietSlices < 2) return; // parked for a whole slice, not only since the last tick
     Atomics.notify(this.lane.words, L_RES_SEQ);
   };

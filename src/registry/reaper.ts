@@ -57,6 +57,18 @@ export function checkRun(slot: number, control: LoopControl): void {
   if (reg.threads.ended(reg.owner(slot)) || (loopThread > 0 && reg.threads.ended(loopThread))) reap(reg);
 }
 
+/** What this thread's lanes do after a reap: settle their calls at once when their loop was among the dead. */
+const afterReap: (() => void)[] = [];
+
+export function onReap(fn: () => void): void {
+  afterReap.push(fn);
+}
+
+/** Bumped whenever a thread is found ended: an awaiting poller elsewhere looks at its loop when it moves. */
+export function deathCount(): number {
+  return registry().threads.deaths;
+}
+
 /** Removes the rows of threads that certainly ended, then cleans up their slots. Returns how much it reaped. */
 export function reap(reg: Registry = registry()): number {
   let reaped = removeEndedRows(reg);
@@ -64,7 +76,10 @@ export function reap(reg: Registry = registry()): number {
   // Without a row for every thread, a missing row proves nothing.
   const ended = (thread: number) => reg.threads.complete && !live.has(thread);
   for (let slot = 0; slot < REGISTRY_SLOTS; slot++) reaped += reapSlot(reg, slot, ended);
-  if (reaped > 0) Atomics.add(reg.header, H_DEATHS, 1);
+  if (reaped > 0) {
+    Atomics.add(reg.header, H_DEATHS, 1);
+    for (const fn of afterReap) fn();
+  }
   return reaped;
 }
 

@@ -114,7 +114,7 @@ const settled = []; // { what, name, at }
 const track = (what, promise) =>
   promise.then(
     (v) => settled.push({ what, name: 'value', at: Date.now(), v }),
-    (e) => settled.push({ what, name: e.name, at: Date.now() }),
+    (e) => settled.push({ what, name: e.name, at: Date.now(), message: e.message }),
   );
 
 /** The B task reports how its blocked wait on A ended. */
@@ -248,7 +248,7 @@ const died = diedAt[0];
 check(died > 0, 'the loop was made to die');
 for (const s of settled) {
   figures.waiters++;
-  if (s.name !== 'LoopCrashedError') failures.push(`${s.what}: ${s.name}${s.v !== undefined ? ` ${JSON.stringify(s.v)}` : ''}`);
+  if (s.name !== 'LoopCrashedError') failures.push(`${s.what}: ${s.name}${s.message ? ` (${s.message.replace(/\d+/g, 'N')})` : ''}${s.v !== undefined ? ` ${JSON.stringify(s.v)}` : ''}`);
   else if (died > 0) figures.maxSettleMs = Math.max(figures.maxSettleMs, s.at - died);
 }
 check(figures.waiters > WAITERS, `only ${figures.waiters} waiters reported`);
