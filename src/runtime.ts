@@ -86,11 +86,12 @@ type Elu = { idle: number; active: number; utilization: number };
 
 /**
  * A worker's eventLoopUtilization(), or UnsupportedRuntimeError where there is none: Deno's
- * Worker has no `performance`; Bun's returns zeros (with a warning) whatever the thread does.
+ * Worker has no working one; Bun's returns zeros (with a warning) whatever the thread does.
  */
 export function workerElu(worker: { performance?: { eventLoopUtilization?: () => Elu } }): Elu {
   const perf = worker.performance;
-  if (versions.bun !== undefined || typeof perf?.eventLoopUtilization !== 'function') {
+  // By name too: Deno's method is missing in some threads and, where present, measures nothing.
+  if (versions.bun !== undefined || deno !== undefined || typeof perf?.eventLoopUtilization !== 'function') {
     unsupported("A loop's eventLoopUtilization()", 'the runtime does not measure a worker thread\'s event loop');
   }
   return perf.eventLoopUtilization();

@@ -189,3 +189,33 @@ process.exit(0);
   assert.equal(value, 2);
   assert.deepEqual(before, [['out', 'outer before\n'], ['out', 'from inner\n'], ['out', 'outer after\n']]);
 });
+
+test('output for a thread that has exited is not held without end: past a bound it goes the Worker\'s usual way', { timeout: 60000, skip: onlyOn('node', "eval'd module workers") }, async () => {
+  const { code, stdout, stderr } = await runScript(`
+import { Worker } from 'node:worker_threads';
+import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
+const loop = getOrCreateLoopManager({ id: 'shared' }).start();
+const gate = new SharedArrayBuffer(4);
+const worker = new Worker(\`
+  import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
+  import { workerData } from 'node:worker_threads';
+  const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
+  // Waits until its thread has exited, then writes more lines than the loop holds for it.
+  loop.submitTask(inlineTask((gate) => {
+    const words = new Int32Array(gate);
+    while (Atomics.load(words, 0) === 0) Atomics.wait(words, 0, 0, 50);
+    for (let i = 0; i < 100000; i++) console.log('line ' + i);
+    return 'written';
+  }, workerData));
+  process.exit(0); // a pending future would keep this thread alive until the task settles
+\`, { eval: true, workerData: gate });
+await new Promise((r) => worker.once('exit', r));
+Atomics.store(new Int32Array(gate), 0, 1);
+Atomics.notify(new Int32Array(gate), 0);
+while (loop.stats().completed < 1) await new Promise((r) => setTimeout(r, 20));
+await loop.stop();
+`);
+  assert.equal(code, 0, stderr);
+  // The first lines went to the lane of a thread that is gone; the rest reached the owner.
+  assert.match(stdout, /line 99999\n$/);
+});

@@ -48,6 +48,8 @@ export interface RunningTask {
 export type RequestHandler = (lane: LoopLane, r: ByteReader, args: unknown[] | undefined) => void;
 
 const scratch = new ByteWriter(4096);
+/** Records a lane holds back (full ring) before task output for it goes the Worker's usual way. */
+const MAX_HELD_RECORDS = 1 << 16;
 // Task output has its own: a getter read while a result is encoded may write to the console.
 const outScratch = new ByteWriter(4096);
 
@@ -276,25 +278,29 @@ export class LoopLane {
    * on the side channel (a write too big for the ring) only after what is held
    * back, and stays there until the submitter has taken every side record.
    */
-  output(stream: OutStream, chunk: string | Uint8Array): void {
+  output(stream: OutStream, chunk: string | Uint8Array): boolean {
+    // A submitter that takes nothing (its thread has exited, or never returns to its event
+    // loop) must not make the loop hold its output without end: past this, it goes the usual way.
+    if (this.backlog.length >= MAX_HELD_RECORDS) return false;
     const w = outScratch.reset();
     writeOutput(w, stream, chunk);
     this.unannounced = true;
     this.outputUnannounced = true;
     if (!this.side.readsWhileBlocked) {
       // A blocked submitter cannot read this side channel (Bun, Deno): output never goes there.
-      if (w.pos > MAX_INLINE_RECORD) return this.publishInPieces(0, w);
+      if (w.pos > MAX_INLINE_RECORD) {
+        this.publishInPieces(0, w);
+        return true;
+      }
     } else if (w.pos > MAX_INLINE_RECORD || Atomics.load(this.words, L_RES_SIDE_TAKEN) !== this.resultsOnSide) {
       this.spill();
       this.post({ record: w.copy() });
-      return;
+      return true;
     }
-    if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) {
-      return;
-    } else {
-      this.backlog.push(w.buf, w.pos);
-      this.flush();
-    }
+    if (this.backlog.length === 0 && this.results.tryWrite(w.buf, w.pos)) return true;
+    this.backlog.push(w.buf, w.pos);
+    this.flush();
+    return true;
   }
 
   private post(message: SideRecord): void {

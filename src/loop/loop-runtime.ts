@@ -262,8 +262,7 @@ export class LoopRuntime implements JobSink {
   readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
     const job = this.opts.scope.getStore() as Job | undefined;
     const lane = job?.lane ?? this.lanes[0];
-    if (lane === undefined) return false;
-    lane.output(stream, chunk);
+    if (lane === undefined || !lane.output(stream, chunk)) return false;
     this.scheduleAnnounce();
     return true;
   };
