@@ -77,8 +77,9 @@ test('a bundle without the loop thread fails at start() with LoopEntryNotFoundEr
   const out = await bundle('no-entry', { app: 'app.mjs' }, 'esm');
   const r = await run(join(out, 'app.js'));
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /LoopEntryNotFoundError: sideloop's loop thread entry is not at .*no-entry.loop-thread\.js \(beside sideloop\)/);
-  assert.match(r.stderr, /ERR_SIDELOOP_LOOP_ENTRY_NOT_FOUND/);
+  // Only the message: runtimes print an uncaught error differently (Bun without its name, Deno
+  // without its code); the class and code are checked in-process below.
+  assert.match(r.stderr, /sideloop's loop thread entry is not at .*no-entry.loop-thread\.js \(beside sideloop\)/);
   assert.match(r.stderr, /sideloop\/loop-thread/, 'the message says how to fix it');
 
   const withEnv = await run(join(out, 'app.js'), { SIDELOOP_LOOP_ENTRY: distLoopThread });

@@ -7,7 +7,14 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { Worker } from 'node:worker_threads';
 import { threadId } from 'node:worker_threads';
 import { LoopManager, inlineTask, CancelledError } from '../dist/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { distUrl, runScript, tasks, withLoop } from './helpers.mjs';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sideloop-observe-'));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Subscribes to the submitter's channels for the duration of `fn`, collecting [channel, message]. */
 async function collecting(fn) {
@@ -69,13 +76,16 @@ test('start is published in the loop thread, naming the submitting thread and ca
     await collecting(async () => {
       loop.submitTask(tasks.echo(1), { returnSyncFuture: true }).result();
     }).then((seen) => (mainCall = seen[0][1].task.callId));
+    // A file, not an eval'd module worker: Deno runs only the former.
+    const file = join(scratch, 'start-worker.mjs');
+    writeFileSync(
+      file,
+      `import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
+import { tasks } from ${JSON.stringify(new URL('./helpers.mjs', import.meta.url).href)};
+getOrCreateLoopManager({ id: 'traced-start', strictlyGet: true }).submitTask(tasks.echo(2), { returnSyncFuture: true }).result();`,
+    );
     const workerThread = await new Promise((resolve, reject) => {
-      const w = new Worker(
-        `import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
-         import { tasks } from ${JSON.stringify(new URL('./helpers.mjs', import.meta.url).href)};
-         getOrCreateLoopManager({ id: 'traced-start', strictlyGet: true }).submitTask(tasks.echo(2), { returnSyncFuture: true }).result();`,
-        { eval: true, type: 'module' },
-      );
+      const w = new Worker(pathToFileURL(file));
       const id = w.threadId; // -1 once it has exited
       w.on('error', reject).on('exit', () => resolve(id));
     });
@@ -90,14 +100,19 @@ test('start is published in the loop thread, naming the submitting thread and ca
 });
 
 test('NODE_DEBUG=sideloop prints loop start, lanes, slow calls, crash and stop', { timeout: 30000 }, async () => {
+  const worker = join(scratch, 'debug-worker.mjs');
+  writeFileSync(
+    worker,
+    `import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
+getOrCreateLoopManager({ id: 'io', strictlyGet: true }).submitTask(inlineTask(async () => 2), { returnSyncFuture: true }).result();`,
+  );
   const { code, stderr } = await runScript(
     `
 import { LoopManager, getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
 import { Worker } from 'node:worker_threads';
 const loop = new LoopManager({ id: 'io', name: 'io' }).start();
 loop.submitTask(inlineTask(async () => { await new Promise((r) => setTimeout(r, 60)); }), { returnSyncFuture: true }).result();
-await new Promise((resolve) => new Worker(\`import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
-getOrCreateLoopManager({ id: 'io', strictlyGet: true }).submitTask(inlineTask(async () => 2), { returnSyncFuture: true }).result();\`, { eval: true, type: 'module' }).on('exit', resolve));
+await new Promise((resolve) => new Worker(new URL(${JSON.stringify(pathToFileURL(worker).href)})).on('exit', resolve));
 const crashy = new LoopManager({ name: 'crashy' }).start();
 try { crashy.submitTask(inlineTask(async () => process.exit(3)), { returnSyncFuture: true }).result(); } catch {}
 await crashy.stop();
