@@ -190,13 +190,13 @@ process.exit(0);
   assert.deepEqual(before, [['out', 'outer before\n'], ['out', 'from inner\n'], ['out', 'outer after\n']]);
 });
 
-test('output for a thread that has exited is not held without end: past a bound it goes the Worker\'s usual way', { timeout: 60000, skip: onlyOn('node', "eval'd module workers") }, async () => {
+test('output for a thread that has exited is not held without end: past a bound it goes the Worker\'s usual way', { timeout: 60000 }, async () => {
   const { code, stdout, stderr } = await runScript(`
 import { Worker } from 'node:worker_threads';
 import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
 const loop = getOrCreateLoopManager({ id: 'shared' }).start();
 const gate = new SharedArrayBuffer(4);
-const worker = new Worker(\`
+const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
   import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
   import { workerData } from 'node:worker_threads';
   const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
@@ -208,7 +208,7 @@ const worker = new Worker(\`
     return 'written';
   }, workerData));
   process.exit(0); // a pending future would keep this thread alive until the task settles
-\`, { eval: true, workerData: gate });
+\`)), { workerData: gate });
 await new Promise((r) => worker.once('exit', r));
 Atomics.store(new Int32Array(gate), 0, 1);
 Atomics.notify(new Int32Array(gate), 0);
