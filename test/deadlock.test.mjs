@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { LoopManager, defineTasks, inlineTask } from '../dist/index.js';
-import { distUrl, fixture, onlyOn } from './helpers.mjs';
+import { distUrl, fixture } from './helpers.mjs';
 
 const tasks = defineTasks(fixture('deadlock-tasks.mjs'));
 
@@ -74,14 +74,13 @@ test('two waits that close the cycle at the same moment: exactly one throws, the
   });
 });
 
-test('loops owned by different threads, reached through handles, are caught too', { timeout: 30000, skip: onlyOn('node', "eval'd module workers") }, async () => {
-  const worker = new Worker(
+test('loops owned by different threads, reached through handles, are caught too', { timeout: 30000 }, async () => {
+  const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(
     `import { LoopManager } from ${JSON.stringify(distUrl)};
      import { parentPort } from 'node:worker_threads';
      const loop = new LoopManager({ name: 'dl-worker' }).start();
      parentPort.postMessage('ready');
-     parentPort.once('message', async () => { await loop.stop(); parentPort.close(); });`,
-    { eval: true, type: 'module' },
+     parentPort.once('message', async () => { await loop.stop(); parentPort.close(); });`)),
   );
   try {
     await new Promise((resolve) => worker.once('message', resolve));

@@ -39,7 +39,7 @@ const prelude = `
 test('an owner terminated by its parent: awaited and blocked futures in another thread settle with LoopCrashedError', { timeout: 60000 }, async () => {
   const { code, stdout, stderr } = await runScript(`
     ${prelude}
-    const owner = new Worker(ownerSource, { eval: true, workerData: data });
+    const owner = new Worker(new URL('data:text/javascript,' + encodeURIComponent(ownerSource)), { workerData: data });
     await started();
     const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
     const awaited = victim.submitTask(tasks.sleep(60000)).catch((e) => e);
@@ -59,14 +59,14 @@ test('an owner terminated by its parent: awaited and blocked futures in another 
 test('an owner taken down by its parent exiting: futures in a thread outside that tree settle, the process exits', { timeout: 60000 }, async () => {
   const { code, stdout, stderr } = await runScript(`
     ${prelude}
-    const parent = new Worker(\`
+    const parent = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
       import { Worker, workerData } from 'node:worker_threads';
       await import(workerData.dist);
-      new Worker(workerData.ownerSource, { eval: true, workerData });
+      new Worker(new URL('data:text/javascript,' + encodeURIComponent(workerData.ownerSource)), { workerData });
       const step = new Int32Array(workerData.step);
       while (Atomics.load(step, 1) < 1) await new Promise((r) => setTimeout(r, 5));
       process.exit(0); // its child, the owner, ends with it without running any JavaScript
-    \`, { eval: true, workerData: { ...data, ownerSource } });
+    \`)), { workerData: { ...data, ownerSource } });
     await started();
     const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
     const awaited = victim.submitTask(tasks.sleep(60000)).catch((e) => e);
@@ -84,14 +84,14 @@ test('a caller blocked on a loop whose owner is terminated by a thread that neve
   const { code, stdout, stderr } = await runScript(`
     ${prelude}
     // The owner's parent has no sideloop: nobody's event loop hears of the death, and this thread is blocked.
-    new Worker(\`
+    new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
       import { Worker, workerData } from 'node:worker_threads';
-      const owner = new Worker(workerData.ownerSource, { eval: true, workerData });
+      const owner = new Worker(new URL('data:text/javascript,' + encodeURIComponent(workerData.ownerSource)), { workerData });
       const step = new Int32Array(workerData.step);
       while (Atomics.load(step, 1) < 1) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, 100));
       await owner.terminate();
-    \`, { eval: true, workerData: { ...data, ownerSource } });
+    \`)), { workerData: { ...data, ownerSource } });
     await started();
     const victim = LoopManager.allInstances().find((m) => m.id === 'victim');
     const blocked = victim.submitTask(tasks.sleep(60000), { returnSyncFuture: true });
@@ -112,7 +112,7 @@ test('slots of terminated threads are reclaimed: more managers than the registry
     // 40 threads owning 16 managers each: 640, more than the 512 slots, none disposed.
     for (let i = 0; i < 40; i++) {
       const made = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(\`
+      const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
         import { workerData } from 'node:worker_threads';
         const { LoopManager } = await import(workerData.dist);
         for (let i = 0; i < 16; i++) new LoopManager({ id: 'pooled' + i });
@@ -120,7 +120,7 @@ test('slots of terminated threads are reclaimed: more managers than the registry
         Atomics.store(made, 0, 1);
         Atomics.notify(made, 0);
         setInterval(() => {}, 1000);
-      \`, { eval: true, workerData: { made: made.buffer, dist: ${JSON.stringify(distUrl)} } });
+      \`)), { workerData: { made: made.buffer, dist: ${JSON.stringify(distUrl)} } });
       while (Atomics.load(made, 0) === 0) await new Promise((r) => setTimeout(r, 2));
       await worker.terminate();
     }
@@ -181,7 +181,7 @@ test('lanes of threads that ended are dropped: their tasks are cancelled and not
     const loop = getOrCreateLoopManager({ id: 'shared' }).start();
     for (let i = 0; i < 6; i++) {
       const ready = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(\`
+      const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
         import { workerData } from 'node:worker_threads';
         const { getOrCreateLoopManager, defineTasks } = await import(workerData.dist);
         const tasks = defineTasks(workerData.tasks);
@@ -194,7 +194,7 @@ test('lanes of threads that ended are dropped: their tasks are cancelled and not
         Atomics.notify(ready, 0);
         if (workerData.exit) process.exit(0);
         setInterval(() => {}, 1000);
-      \`, { eval: true, workerData: { ready: ready.buffer, exit: i % 2 === 0, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(tasksUrl)} } });
+      \`)), { workerData: { ready: ready.buffer, exit: i % 2 === 0, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(tasksUrl)} } });
       while (Atomics.load(ready, 0) === 0) await new Promise((r) => setTimeout(r, 5));
       if (i % 2 === 1) await worker.terminate();
       else await new Promise((r) => worker.once('exit', r));

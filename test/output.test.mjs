@@ -3,7 +3,7 @@
 // written, before the result() that waited on it returns, and none is lost at exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
+import { distUrl, fixture, runScript } from './helpers.mjs';
 
 const tasksUrl = fixture('output-tasks.mjs').href;
 
@@ -120,12 +120,12 @@ await loop.stop();
   assert.equal(stdout, 'unawaited\nlate\nEND\n');
 });
 
-test('a worker thread blocked on a loop gets the output in its own process.stdout', { skip: onlyOn('node', "eval'd module workers") }, async () => {
+test('a worker thread blocked on a loop gets the output in its own process.stdout', async () => {
   const { code, stdout, stderr } = await runScript(`
 import { Worker } from 'node:worker_threads';
 import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
 const loop = getOrCreateLoopManager({ id: 'shared' }).start();
-const worker = new Worker(\`
+const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
   import { getOrCreateLoopManager, defineTasks } from ${JSON.stringify(distUrl)};
   import { parentPort } from 'node:worker_threads';
   const tasks = defineTasks(new URL(${JSON.stringify(tasksUrl)}));
@@ -135,7 +135,7 @@ const worker = new Worker(\`
   const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
   loop.submitTask(tasks.talk([['log', 'from a task of the worker']]), { returnSyncFuture: true }).result();
   parentPort.postMessage(seen);
-\`, { eval: true });
+\`)));
 const seen = await new Promise((r) => worker.once('message', r));
 await new Promise((r) => worker.once('exit', r));
 console.log('SEEN ' + JSON.stringify(seen));
@@ -190,13 +190,13 @@ process.exit(0);
   assert.deepEqual(before, [['out', 'outer before\n'], ['out', 'from inner\n'], ['out', 'outer after\n']]);
 });
 
-test('output for a thread that has exited is not held without end: past a bound it goes the Worker\'s usual way', { timeout: 60000, skip: onlyOn('node', "eval'd module workers") }, async () => {
+test('output for a thread that has exited is not held without end: past a bound it goes the Worker\'s usual way', { timeout: 60000 }, async () => {
   const { code, stdout, stderr } = await runScript(`
 import { Worker } from 'node:worker_threads';
 import { getOrCreateLoopManager } from ${JSON.stringify(distUrl)};
 const loop = getOrCreateLoopManager({ id: 'shared' }).start();
 const gate = new SharedArrayBuffer(4);
-const worker = new Worker(\`
+const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
   import { getOrCreateLoopManager, inlineTask } from ${JSON.stringify(distUrl)};
   import { workerData } from 'node:worker_threads';
   const loop = getOrCreateLoopManager({ id: 'shared', strictlyGet: true });
@@ -208,7 +208,7 @@ const worker = new Worker(\`
     return 'written';
   }, workerData));
   process.exit(0); // a pending future would keep this thread alive until the task settles
-\`, { eval: true, workerData: gate });
+\`)), { workerData: gate });
 await new Promise((r) => worker.once('exit', r));
 Atomics.store(new Int32Array(gate), 0, 1);
 Atomics.notify(new Int32Array(gate), 0);

@@ -10,14 +10,14 @@ test('a worker spawned after the import but before any manager exists shares the
     import { Worker } from 'node:worker_threads';
     const gate = new Int32Array(new SharedArrayBuffer(4));
     // Spawned first, as a pool made at start-up would be: no manager exists in the process yet.
-    const worker = new Worker(\`
+    const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
       import { workerData, parentPort } from 'node:worker_threads';
       const { getOrCreateLoopManager } = await import(workerData.dist);
       const gate = new Int32Array(workerData.gate);
       Atomics.wait(gate, 0, 0, 10000);
       const found = getOrCreateLoopManager({ id: 'early', strictlyGet: true });
       parentPort.postMessage(found.ownerThreadId);
-    \`, { eval: true, workerData: { gate: gate.buffer, dist: ${JSON.stringify(distUrl)} } });
+    \`)), { workerData: { gate: gate.buffer, dist: ${JSON.stringify(distUrl)} } });
     worker.on('error', (e) => { console.log('worker error', e.name, e.message); process.exitCode = 1; });
     const mgr = getOrCreateLoopManager({ id: 'early' });
     Atomics.store(gate, 0, 1);
@@ -34,7 +34,7 @@ test('a thread terminated while it creates and disposes managers freezes nothing
     import { Worker } from 'node:worker_threads';
     for (let round = 0; round < 12; round++) {
       const counter = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(\`
+      const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
         import { workerData } from 'node:worker_threads';
         const { LoopManager } = await import(workerData.dist);
         const counter = new Int32Array(workerData.counter);
@@ -44,7 +44,7 @@ test('a thread terminated while it creates and disposes managers freezes nothing
           Atomics.add(counter, 0, 1);
           Atomics.notify(counter, 0);
         }
-      \`, { eval: true, workerData: { counter: counter.buffer, dist: ${JSON.stringify(distUrl)} } });
+      \`)), { workerData: { counter: counter.buffer, dist: ${JSON.stringify(distUrl)} } });
       // Terminated mid-churn: after a varying number of creations, at a moment nobody chose.
       while (Atomics.load(counter, 0) < 50 + round * 37) await new Promise((r) => setTimeout(r, 1));
       await worker.terminate();
@@ -67,7 +67,7 @@ test('forceCreate replaces an entry without a gap: concurrent readers always fin
     import { Worker } from 'node:worker_threads';
     const control = new Int32Array(new SharedArrayBuffer(16)); // 0: stop; 1: misses; 2: lookups; 3: readers ready
     let current = getOrCreateLoopManager({ id: 'swap' });
-    const readers = [0, 1].map(() => new Worker(\`
+    const readers = [0, 1].map(() => new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
       import { workerData } from 'node:worker_threads';
       const { getOrCreateLoopManager } = await import(workerData.dist);
       const control = new Int32Array(workerData.control);
@@ -80,7 +80,7 @@ test('forceCreate replaces an entry without a gap: concurrent readers always fin
         }
         Atomics.add(control, 2, 1);
       }
-    \`, { eval: true, workerData: { control: control.buffer, dist: ${JSON.stringify(distUrl)} } }));
+    \`)), { workerData: { control: control.buffer, dist: ${JSON.stringify(distUrl)} } }));
     while (Atomics.load(control, 3) < 2) await new Promise((r) => setTimeout(r, 1));
     for (let i = 0; i < 20000; i++) {
       const old = current;
@@ -104,7 +104,7 @@ const slotReuseScript = (body) => `
   import { Worker, threadId } from 'node:worker_threads';
   const tasks = defineTasks(${JSON.stringify(new URL('./fixtures/tasks.mjs', import.meta.url).href)});
   const step = new Int32Array(new SharedArrayBuffer(8)); // 0: the worker's step; 1: main's step
-  const worker = new Worker(\`
+  const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
     import { workerData } from 'node:worker_threads';
     const { LoopManager, defineTasks } = await import(workerData.dist);
     const tasks = defineTasks(workerData.tasks);
@@ -134,7 +134,7 @@ const slotReuseScript = (body) => `
     await analytics.stop();
     await spare.stop();
     for (const f of fillers) await f[Symbol.asyncDispose]();
-  \`, { eval: true, workerData: { step: step.buffer, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(new URL('./fixtures/tasks.mjs', import.meta.url).href)} } });
+  \`)), { workerData: { step: step.buffer, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(new URL('./fixtures/tasks.mjs', import.meta.url).href)} } });
   const waitWorker = async (n) => { while (Atomics.load(step, 0) < n) await new Promise((r) => setTimeout(r, 5)); };
   const tell = (n) => { Atomics.store(step, 1, n); Atomics.notify(step, 1); };
   await waitWorker(1);

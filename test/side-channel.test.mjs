@@ -40,7 +40,7 @@ test("a new handle's first side-channel record reaches the loop once it listens,
   const managers = ids.map((id) => getOrCreateLoopManager({ id }).start());
   try {
     for (const mgr of managers) await mgr.submitTask(tasks.echo(0)); // booted
-    const worker = new Worker(workerSource, { eval: true, workerData: { ids } });
+    const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(workerSource)), { workerData: { ids } });
     const results = await new Promise((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
