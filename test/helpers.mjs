@@ -174,3 +174,21 @@ function spawnWorker(body, data) {
     });
   });
 }
+
+/** Runs `fn` with process.stdout/stderr.write recorded (and silenced); returns what was written, in order. */
+export function recordOutput(fn) {
+  const written = [];
+  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
+  for (const type of ['stdout', 'stderr']) {
+    process[type].write = (chunk) => {
+      written.push([type, String(chunk)]);
+      return true;
+    };
+  }
+  try {
+    return { value: fn(), written };
+  } finally {
+    process.stdout.write = original.stdout;
+    process.stderr.write = original.stderr;
+  }
+}

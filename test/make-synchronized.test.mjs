@@ -8,27 +8,10 @@ import makeSynchronizedDefault, {
   makeModuleSynchronized,
   makeSynchronized,
 } from 'sideloop/make-synchronized';
-import { fixture, fixturePath, runScript } from './helpers.mjs';
+import { fixture, fixturePath, recordOutput, runScript } from './helpers.mjs';
 
 const mod = (name) => fixture(`make-synchronized/${name}`);
 
-/** Runs `fn` with process.stdout/stderr.write recorded (and silenced); returns what was written, in order. */
-function recordOutput(fn) {
-  const written = [];
-  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
-  for (const type of ['stdout', 'stderr']) {
-    process[type].write = (chunk) => {
-      written.push([type, String(chunk)]);
-      return true;
-    };
-  }
-  try {
-    return { value: fn(), written };
-  } finally {
-    process.stdout.write = original.stdout;
-    process.stderr.write = original.stderr;
-  }
-}
 
 test('makeSynchronized(module): a function proxy when the default export is a function, with the other exports on it', () => {
   assert.equal(makeSynchronizedDefault, makeSynchronized);

@@ -3,27 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { createSyncFn, runAsWorker, TsRunner, compareNodeVersion } from 'sideloop/synckit';
-import { fixturePath, runScript } from './helpers.mjs';
+import { fixturePath, recordOutput, runScript } from './helpers.mjs';
 
 const worker = (name) => fixturePath(`synckit/${name}`);
-
-/** Runs `fn` with process.stdout/stderr.write recorded (and silenced); returns what was written, in order. */
-function recordOutput(fn) {
-  const written = [];
-  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
-  for (const type of ['stdout', 'stderr']) {
-    process[type].write = (chunk) => {
-      written.push([type, String(chunk)]);
-      return true;
-    };
-  }
-  try {
-    return { value: fn(), written };
-  } finally {
-    process.stdout.write = original.stdout;
-    process.stderr.write = original.stderr;
-  }
-}
 
 test('createSyncFn: ESM and CommonJS workers, one function per path, in every form synckit takes', () => {
   const esm = createSyncFn(worker('worker.mjs'));
