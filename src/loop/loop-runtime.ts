@@ -435,8 +435,11 @@ export class LoopRuntime implements JobSink {
   }
 
   /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
-  onExit(code: number): void {
+  onExit(exitCode: number): void {
     if (this.control.state === LoopState.Stopped) return;
+    // An uncaught error ends a thread with code 1. Bun's workers exit with 0 after one under
+    // `bun test`, and after an unhandled rejection anywhere: report what Node reports.
+    const code = exitCode === 0 && this.crashCause !== undefined ? 1 : exitCode;
     debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
     for (const lane of this.lanes) lane.wake();
