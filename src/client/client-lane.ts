@@ -7,7 +7,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter } from '../channel/codec.js';
+import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
