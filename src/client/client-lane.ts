@@ -29,6 +29,7 @@ import {
   L_RES_TAIL,
   L_SUBMITS,
   L_WAITING,
+  L_WAKE_ROW,
   LoopState,
   MAX_INLINE_RECORD,
   RES_BOX_OFFSET,
@@ -57,6 +58,7 @@ import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError
 import { hostedLoopKey } from '../loop/task-context.js';
 import { timerMs } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
+import { threadWake } from '../registry/registry.js';
 import type { Task } from '../task.js';
 import { Call, type CallHost } from './call.js';
 import { RequestSender } from './request-sender.js';
@@ -125,6 +127,9 @@ export class ClientLane implements CallHost {
   /** The result being settled: one object for every record. */
   private readonly head = newResultHead();
   private readonly blocked: BlockedWait;
+  /** Where this thread parks when blocked: its wake word (channel/wake.ts), or this lane's L_RES_SEQ for a thread without one. */
+  private readonly parkWords: Int32Array;
+  private readonly parkIndex: number;
   private readonly poller: ResultPoller;
   private readonly outputWatcher: OutputWatcher;
   /** Task output a drain found, written once the drain is done (writeOutput). */
@@ -151,6 +156,11 @@ export class ClientLane implements CallHost {
     const control = link.control;
     const countSpin = () => control.count(C_SUBMITTER_SPINS);
     this.blocked = new BlockedWait({ words: control.words, progressIndex: C_PROGRESS, parkedIndex: C_LOOP_PARKED, countSpin });
+    const wake = threadWake();
+    this.parkWords = wake?.words ?? this.words;
+    this.parkIndex = wake?.row ?? L_RES_SEQ;
+    // Before the first submit: the loop reads it when it wakes this thread from a blocked wait.
+    Atomics.store(this.words, L_WAKE_ROW, wake ? wake.row + 1 : 0);
     this.poller = new ResultPoller({
       words: this.words,
       progress: new ProgressWatch(control.words, C_PROGRESS),
@@ -441,9 +451,11 @@ export class ClientLane implements CallHost {
       if (this.hasResults()) continue;
       this.sender.spill(); // nothing may stay behind in this thread while it sleeps
       Atomics.or(words, L_WAITING, WAIT_SYNC);
-      const seq = Atomics.load(words, L_RES_SEQ);
-      if (!this.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
+      const seq = Atomics.load(this.parkWords, this.parkIndex);
+      // The loop's end is looked at after the word is read: an end marked since the look above
+      // bumped the word (registry/wake.ts), so either it is seen here or the wait returns at once.
+      if (!this.hasResults() && !this.link.control.ended) {
+        Atomics.wait(this.parkWords, this.parkIndex, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       // Only a park that brought nothing asks whether the loop thread still lives: a

@@ -28,6 +28,7 @@ import { debug, debugEnabled, slowMs } from '../debug.js';
 import { channels, traceStart } from '../diagnostics.js';
 import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
+import { wakeWords } from '../channel/wake.js';
 import { taskLabel } from '../task.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Job, type JobSink } from './job.js';
@@ -85,9 +86,12 @@ export class LoopRuntime implements JobSink {
   private progress = 0;
   private readonly wait: PollingWait;
   private readonly endedLanes: EndedLanes | undefined;
+  /** Where blocked submitters park (channel/wake.ts). */
+  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
@@ -109,7 +113,7 @@ export class LoopRuntime implements JobSink {
 
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-    const lane = new LoopLane(data.memory, side, this.onRequest);
+    const lane = new LoopLane(data.memory, side, this.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
