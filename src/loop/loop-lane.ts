@@ -3,7 +3,8 @@
  * channel) and writes results (ring, or side channel when the ring is full).
  */
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter } from '../channel/codec.js';
+import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';

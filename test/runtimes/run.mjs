@@ -4,13 +4,14 @@
 // The runtimes are installed from npm into a cache outside the project
 // ($SIDELOOP_RUNTIMES_CACHE, default ~/.cache/sideloop-runtimes), once.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = process.env.SIDELOOP_RUNTIMES_CACHE ?? join(homedir(), '.cache', 'sideloop-runtimes');
+let logDir; // made on the first failure
 const FILE_TIMEOUT_MS = 4 * 60_000; // the slowest file takes ~1 min on a quiet 2-core machine; a hang costs CI 4 min, not 10
 // Colour codes, should a runner print them despite NO_COLOR.
 const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -58,7 +59,10 @@ function command(kind, bin, file) {
 
 function run(bin, args) {
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    // NO_COLOR, and no FORCE_COLOR at all: Deno forces colour when FORCE_COLOR is set to anything,
+    // '0' included, and the tests' child scripts (which inherit it) then print numbers in colour.
+    const { FORCE_COLOR: _, ...env } = process.env;
+    const child = spawn(bin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -86,11 +90,19 @@ function parse(kind, out) {
   return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/), skipped: n(/(\d+) ignored/), failedNames };
 }
 
-async function suite(name) {
+/** Writes a failed file's whole output where the table can point to it: the names alone do not say why. */
+function keepLog(name, round, file, out) {
+  logDir ??= mkdtempSync(join(tmpdir(), 'sideloop-runtimes-'));
+  const path = join(logDir, `${name}-run${round}-${file.replace(/[/\\]/g, '_')}.log`);
+  writeFileSync(path, out);
+  return path;
+}
+
+async function suite(name, round) {
   const { kind } = RUNTIMES[name];
   const bin = install(name);
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0].replace(/ \(.*/, '').trim();
-  const total = { name, version, passed: 0, failed: 0, skipped: 0, failures: [], skips: new Set(), seconds: 0 };
+  const total = { name, version, passed: 0, failed: 0, skipped: 0, failures: [], logs: [], skips: new Set(), seconds: 0 };
   const started = Date.now();
   for (const file of [...unitFiles, ...files]) {
     const [b, args] = command(kind, bin, file);
@@ -105,6 +117,7 @@ async function suite(name) {
     total.failed += r.failed;
     total.skipped += r.skipped;
     for (const f of r.failedNames) total.failures.push(`${file}: ${f}`);
+    if (r.failed > 0) total.logs.push(keepLog(name, round, file, out));
     console.log(`  ${name} ${file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   }
   total.seconds = Math.round((Date.now() - started) / 1000);
@@ -116,7 +129,7 @@ for (let i = 1; i <= runs; i++) {
   for (const name of only) {
     if (!RUNTIMES[name]) throw new Error(`unknown runtime ${name}: one of ${Object.keys(RUNTIMES).join(', ')}`);
     console.log(`${name}, run ${i} of ${runs}`);
-    results.push({ run: i, ...(await suite(name)) });
+    results.push({ run: i, ...(await suite(name, i)) });
   }
 }
 
@@ -127,5 +140,5 @@ for (const r of results) for (const s of r.skips) reasons.set(s, [...new Set([..
 if (reasons.size > 0) console.log('\nskipped, and why:');
 for (const [reason, names] of reasons) console.log(`  ${names.join(', ')}: ${reason}`);
 const failed = results.filter((r) => r.failed > 0);
-for (const r of failed) console.log(`\nfailed on ${r.name} (run ${r.run}):\n  ${r.failures.join('\n  ')}`);
+for (const r of failed) console.log(`\nfailed on ${r.name} (run ${r.run}):\n  ${r.failures.join('\n  ')}\n  output: ${r.logs.join(' ')}`);
 process.exitCode = failed.length > 0 ? 1 : 0;
