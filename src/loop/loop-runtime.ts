@@ -16,6 +16,7 @@ import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } fro
 import { debug, slowMs } from '../debug.js';
 import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
+import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLane } from './loop-lane.js';
@@ -63,9 +64,12 @@ export class LoopRuntime implements JobSink {
   private progress = 0;
   private readonly wait: PollingWait;
   private readonly endedLanes: EndedLanes | undefined;
+  /** Where blocked submitters park (channel/wake.ts). */
+  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     this.requests = new TaskRequests(
@@ -91,7 +95,7 @@ export class LoopRuntime implements JobSink {
 
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-    const lane = new LoopLane(data.memory, side, this.requests.onRequest);
+    const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
