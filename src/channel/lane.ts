@@ -30,16 +30,6 @@ export function laneViews(memory: SharedArrayBuffer): LaneViews {
 
 type Transferable = ArrayBuffer | MessagePort;
 
-/** Whether postMessage can clone `value` (it takes SharedArrayBuffers, which v8.serialize refuses). */
-export function structurallyCloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Messages in one direction are read synchronously with receiveMessageOnPort,
  * only when a ring record says one is waiting, so neither end listens for them.
