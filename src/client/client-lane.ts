@@ -131,6 +131,7 @@ export class ClientLane implements CallHost {
         return this.settleIfEnded();
       },
       probe: () => this.link.probe?.(),
+      poll: link.poll,
     });
     this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
     drainAtExit(this);
