@@ -4,7 +4,8 @@
 //   node --import tsx bench/payload.mjs [--quick]          the codec alone, per shape and size
 //   node --import tsx bench/payload.mjs --e2e [--quick]    blocking echo through a loop vs synckit
 // Standalone: not part of `npm run bench`. Prints one line per case, us per round trip.
-import { ByteReader, ByteWriter, cloneBytes, cloneFromBytes } from '../src/channel/codec.ts';
+import { ByteReader, ByteWriter } from '../src/channel/codec.ts';
+import { cloneBytes, cloneFromBytes } from '../src/channel/v8-clone.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 5 : 11;

@@ -82,6 +82,17 @@ export function checkResourceLimits(limits: unknown): void {
   }
 }
 
+/**
+ * Bun 1.4 ignores a Worker's execArgv: it only shows the flags in the worker's process.execArgv,
+ * running no preload and applying no flag, so the loop thread would silently run without them.
+ * An empty list asks for nothing, and is what Bun does anyway.
+ */
+export function checkExecArgv(execArgv: readonly string[] | undefined): void {
+  if (execArgv !== undefined && execArgv.length > 0 && versions.bun !== undefined) {
+    unsupported('The "execArgv" option', `Bun ignores a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
+  }
+}
+
 type Elu = { idle: number; active: number; utilization: number };
 
 /**

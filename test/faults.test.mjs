@@ -20,7 +20,8 @@ const dieWhenStarted = (how, started) =>
       const die = () =>
         setTimeout(() => {
           if (how === 'exit') process.exit(3);
-          throw new Error('thrown outside any task');
+          if (how === 'reject') Promise.reject(new Error('rejected outside any task'));
+          else throw new Error('thrown outside any task');
         }, 0);
       Atomics.waitAsync(words, 0, 0).value.then(die);
       return 'armed';
@@ -60,6 +61,18 @@ test('an error thrown outside any task crashes the loop; the blocked caller gets
   const blocked = mgr.submitTask(tasks.sleep(60000, null, started.buffer), { returnSyncFuture: true });
   assert.throws(() => blocked.result(15000), (err) =>
     err instanceof LoopCrashedError && err.exitCode === 1 && err.cause instanceof Error && err.cause.message === 'thrown outside any task',
+  );
+  assert.equal(mgr.state, 'crashed');
+});
+
+// Bun's worker reports neither the cause nor exit code 1 here by itself (docs/runtimes.md).
+test('a promise rejected outside any task, unhandled, crashes the loop; the blocked caller gets its cause', { timeout: 20000 }, async () => {
+  const mgr = await startWarm({ name: 'rejects' });
+  const started = startSignal();
+  await mgr.submitTask(dieWhenStarted('reject', started.buffer));
+  const blocked = mgr.submitTask(tasks.sleep(60000, null, started.buffer), { returnSyncFuture: true });
+  assert.throws(() => blocked.result(15000), (err) =>
+    err instanceof LoopCrashedError && err.exitCode === 1 && err.cause instanceof Error && err.cause.message === 'rejected outside any task',
   );
   assert.equal(mgr.state, 'crashed');
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoopManager, TaskSerializationError, TimeoutError, SideloopError, defineTasks } from '../dist/index.js';
+import { runtime } from './helpers.mjs';
 
 const hostile = defineTasks(new URL('./fixtures/hostile-tasks.mjs', import.meta.url));
 const clone = defineTasks(new URL('./fixtures/clone-tasks.mjs', import.meta.url));
@@ -29,13 +30,29 @@ async function errorOf(loop, task, blocking) {
   assert.fail('expected the future to reject');
 }
 
+/** How many levels of { a: ... } hold `value`, down to { end: true }. */
+function levels(value) {
+  let depth = 0;
+  for (; value?.a !== undefined; value = value.a) depth++;
+  return value?.end === true ? depth : -1;
+}
+
+// Bun's engine clones ~30000 levels where V8's stack overflows before 3000: there a 3000-level
+// result comes back whole, and only the 100000-level one cannot.
+const comesBack = (depth) => runtime === 'bun' && depth < 100000;
+
 test('a result ~3000 levels deep, over the side channel, rejects its own future with TaskSerializationError (12.3)', { timeout: 60000 }, async () => {
   await withLoop('deep', async (loop) => {
     for (const [depth, pad] of [[3000, 8], [3000, 0], [100000, 0]]) {
       for (const blocking of [false, true]) {
         const bystander = loop.submitTask(hostile.sleep(50, 'bystander'));
-        const err = await errorOf(loop, clone.deep(depth, pad), blocking);
-        assert.ok(err instanceof TaskSerializationError, `depth ${depth}, ${blocking ? 'blocking' : 'awaiting'}: ${err?.stack}`);
+        if (comesBack(depth)) {
+          const future = loop.submitTask(clone.deep(depth, pad), { returnSyncFuture: blocking });
+          assert.equal(levels(blocking ? future.result(20000) : await future), depth);
+        } else {
+          const err = await errorOf(loop, clone.deep(depth, pad), blocking);
+          assert.ok(err instanceof TaskSerializationError, `depth ${depth}, ${blocking ? 'blocking' : 'awaiting'}: ${err?.stack}`);
+        }
         assert.equal(await bystander, 'bystander');
         // The lane keeps working, both ways.
         assert.equal(loop.submitTask(clone.echo(depth), { returnSyncFuture: true }).result(5000), depth);

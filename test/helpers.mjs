@@ -1,11 +1,11 @@
 // Shared bits for the tests: fixture URLs, a loop that is always stopped, child scripts.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { LoopManager, defineTasks } from '../dist/index.js';
+import { spawnWithTimeout } from './spawn.mjs';
 
 export const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
 export const fixturePath = (name) => fileURLToPath(fixture(name));
@@ -68,23 +68,13 @@ export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [],
 }
 
 /** Runs script `file` in a child process of this runtime; resolves with its exit and output. `env` adds to this process's. */
-export function runFile(file, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, scriptArgv(file, execArgv, args), {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      ...(env && { env: { ...process.env, ...env } }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+export async function runFile(file, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
+  const { code, signal, stdout, stderr } = await spawnWithTimeout(process.execPath, scriptArgv(file, execArgv, args), {
+    timeoutMs,
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    ...(env && { env: { ...process.env, ...env } }),
   });
+  return { code, signal, stdout, stderr };
 }
 
 /** Resolves after `ms`. */

@@ -12,16 +12,13 @@
  *   written as UTF-16 code units (the length word's top bit says so), the
  *   rest as UTF-8;
  * - arrays with holes or extra named properties are left to V8;
- * - the fallback is the base `v8.Serializer`, not `v8.serialize`: Node's
- *   DefaultSerializer turns a Buffer back into a Buffer and copies each
- *   typed array's bytes alone (losing its offset and any buffer it shares with
- *   another view), where structured clone gives a Uint8Array over a copy of
- *   the whole ArrayBuffer. Both serializers cost the same.
+ * - the fallback is the base `v8.Serializer` (v8-clone.ts says why).
+ *
+ * Which values skip this encoding and go to postMessage as they are:
+ * payload-route.ts. Why a value cannot be cloned: clone-errors.ts.
  */
-import v8 from 'node:v8';
-import { MessagePort } from 'node:worker_threads';
-import { TaskSerializationError } from '../errors.js';
-import { serialize } from '../runtime.js';
+import { cloneFailure } from './clone-errors.js';
+import { cloneBytes, cloneFromBytes } from './v8-clone.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -53,26 +50,6 @@ const UTF16 = 0x80000000;
 
 class Fallback {}
 const FALLBACK = new Fallback();
-
-/**
- * Thrown by ByteWriter.value for a value that only postMessage can clone (it
- * holds a SharedArrayBuffer, say): the caller sends it on the side channel.
- * @internal
- */
-export class PostMessageOnly extends Error {
-  constructor() {
-    super('sideloop: this value travels by postMessage');
-  }
-}
-
-function postMessageClones(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A growable, reusable scratch buffer that records are encoded into. */
 export class ByteWriter {
@@ -169,20 +146,7 @@ export class ByteWriter {
     try {
       data = cloneBytes(value);
     } catch (err) {
-      // V8's serializer refuses SharedArrayBuffers and some host objects that postMessage clones.
-      if (postMessageClones(value)) throw new PostMessageOnly();
-      const culprit: { value?: unknown } = {};
-      // Too deep for the stack: looking for a culprit would overflow it again, level by level.
-      const path = err instanceof RangeError ? '' : (findUncloneable(value, '', new Set(), culprit) ?? '');
-      const reason = firstLine((err as Error).message);
-      // Bun's and Deno's messages may not say what the part is ("needs transfer"): name its class.
-      const kind = className(culprit.value);
-      const at = (path ? ` at ${path}` : '') + (kind && !reason.includes(kind) ? ` (a ${kind})` : '');
-      throw new TaskSerializationError(
-        `${role} of ${owner.label} cannot be cloned between threads${at}: ${reason}`,
-        path,
-        { cause: err },
-      );
+      throw cloneFailure(value, err, role, owner);
     }
     this.bytes(data);
   }
@@ -400,112 +364,4 @@ export class ByteReader {
 /** Whether an array's own keys are its indices alone (no named properties). Holes are checked item by item. */
 function onlyIndices(arr: readonly unknown[]): boolean {
   return Object.keys(arr).length <= arr.length;
-}
-
-/**
- * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
- * itself (no delegate shares them): no walk needed.
- */
-const hasBaseSerializer = ((): boolean => {
-  try {
-    const ser = new v8.Serializer();
-    ser.writeHeader();
-    ser.writeValue(new Uint8Array(1));
-    ser.releaseBuffer();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/**
- * `value` in V8's structured-clone format, as `structuredClone` would clone
- * it: the base Serializer, whose typed arrays are V8's own (see the top).
- * Throws for what it cannot clone (functions, symbols, SharedArrayBuffers, host objects).
- */
-export function cloneBytes(value: unknown): Buffer {
-  // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!hasBaseSerializer) return serialize(value);
-  const ser = new v8.Serializer();
-  ser.writeHeader();
-  ser.writeValue(value);
-  return ser.releaseBuffer();
-}
-
-/** The value `cloneBytes` wrote. */
-export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!hasBaseSerializer) return v8.deserialize(bytes);
-  const des = new v8.Deserializer(bytes);
-  des.readHeader();
-  return des.readValue();
-}
-
-/**
- * Whether `value` (or, for an argument list, one of its items) is a string or
- * binary data bigger than `limit` bytes: such values skip our encoding and go
- * on the side channel as they are. Only the top level is looked at: it is cheap.
- */
-export function obviouslyBig(value: unknown, limit: number, list = false): boolean {
-  if (typeof value === 'string') return value.length > limit;
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value.byteLength > limit;
-  if (list && Array.isArray(value)) {
-    for (let i = 0; i < value.length && i < 16; i++) if (obviouslyBig(value[i], limit)) return true;
-  }
-  return false;
-}
-
-/** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
-export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
-  if (typeof value === 'function' || typeof value === 'symbol') {
-    culprit.value = value;
-    return path || '(value)';
-  }
-  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
-  seen.add(value);
-  // A port is the culprit itself, not what hangs off it (Deno's have own function properties).
-  if (value instanceof MessagePort) {
-    culprit.value = value;
-    return path || '(value)';
-  }
-  try {
-    cloneBytes(value);
-    return undefined;
-  } catch {
-    // Look inside for the culprit; if none of the parts fails, the object itself does.
-  }
-  // Each level serializes what is under it: past this depth, name the part reached (stays near linear).
-  if (depth >= 32) return path || '(value)';
-  const entries: Iterable<[unknown, unknown]> =
-    value instanceof Map ? value.entries() : value instanceof Set ? [...value].entries() : Object.entries(value);
-  for (const [key, item] of entries) {
-    const step = Array.isArray(value) || value instanceof Set ? `[${keyText(key)}]` : `.${keyText(key)}`;
-    const found = findUncloneable(item, path + step, seen, culprit, depth + 1);
-    if (found !== undefined) return found;
-  }
-  culprit.value = value;
-  return path || '(value)';
-}
-
-/** The class of an object that is not a plain one ('MessagePort'), for messages; '' otherwise. */
-function className(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return '';
-  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  return typeof name === 'string' && name !== 'Object' && name !== 'Array' ? name : '';
-}
-
-/** A key for a path: a Map's key may be any value, even one that String() throws on (a null-prototype object). */
-function keyText(key: unknown): string {
-  if (typeof key === 'string' || typeof key === 'number') return String(key);
-  if (typeof key === 'object' && key !== null) return Array.isArray(key) ? '[array]' : '{object}';
-  try {
-    return String(key);
-  } catch {
-    return typeof key;
-  }
-}
-
-/** V8's clone errors inspect the whole offending object; its first line names it well enough. */
-function firstLine(message: string): string {
-  const end = message.indexOf('\n');
-  return end < 0 ? message : `${message.slice(0, end).replace(/\s*[{[]$/, '')} ...`;
 }

@@ -19,7 +19,7 @@
  * sideloop's errors.
  */
 import { ownBrand, registeredErrorClasses, sideloopErrorClasses } from '../errors.js';
-import { cloneBytes } from './codec.js';
+import { cloneBytes } from './v8-clone.js';
 
 type ErrorCtor = new (message?: string) => Error;
 

@@ -1,12 +1,14 @@
 /**
  * The submitting end of a lane: encodes tasks (a RequestSender puts them in
  * the request ring), reads results from the result ring, and settles this
- * thread's calls. Blocking waits spin briefly, then park in Atomics.wait
- * (wait-policy.ts says how long); awaited calls are looked after by a ResultPoller.
+ * thread's calls. Blocking waits are a BlockingWait's (blocking-wait.ts);
+ * awaited calls are looked after by a ResultPoller; task output that arrives
+ * with the results is written by an OutputWriter.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
-import { ByteReader, ByteWriter, PostMessageOnly, obviouslyBig } from '../channel/codec.js';
+import { ByteReader, ByteWriter } from '../channel/codec.js';
+import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { fromErrorData } from '../channel/error-codec.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
@@ -15,7 +17,6 @@ import {
   C_CANCELLED,
   C_COMPLETED,
   C_FAILED,
-  C_LOOP_PARKED,
   C_PROGRESS,
   C_SUBMITTED,
   C_SUBMITTER_SPINS,
@@ -28,22 +29,17 @@ import {
   L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_SUBMITS,
-  L_WAITING,
-  LoopState,
   MAX_INLINE_RECORD,
   RES_BOX_OFFSET,
-  WAIT_SYNC,
   nextCallId,
 } from '../channel/protocol.js';
 import {
   FnKind,
-  OutStream,
   Res,
   newResultHead,
   readErr,
   readOkValue,
   readOutput,
-  type TaskOutput,
   readResultHead,
   writeCancel,
   writeDefineFn,
@@ -52,30 +48,20 @@ import {
   type SideRecord,
 } from '../channel/records.js';
 import { RingReader } from '../channel/ring.js';
-import { BlockedWait, ProgressWatch } from '../channel/wait-policy.js';
-import { CancelledError, DeadlockError, LoopCrashedError, TaskSerializationError, TimeoutError } from '../errors.js';
-import { hostedLoopKey } from '../loop/task-context.js';
+import { ProgressWatch } from '../channel/wait-policy.js';
+import { TaskSerializationError } from '../errors.js';
 import { timerMs } from '../options.js';
-import type { LoopControl } from '../registry/control.js';
 import type { Task } from '../task.js';
+import { BlockingWait } from './blocking-wait.js';
 import { Call, type CallHost } from './call.js';
+import { type LoopLink, loopEndError } from './loop-link.js';
+import { OutputWriter, drainAtExit, stopDrainAtExit } from './output-writer.js';
 import { RequestSender } from './request-sender.js';
 import { OutputWatcher } from './output-watcher.js';
-import { enterBlockedWait } from './wait-graph.js';
 import { ResultPoller } from './result-poller.js';
 
 /** A burst of submits looks for answers once per this many (plus one) calls: the look reads a line the loop writes. */
 const DRAIN_EVERY = 63;
-
-/** What a lane knows about the loop run at its other end. */
-export interface LoopLink {
-  readonly loopKey: string;
-  readonly control: LoopControl;
-  /** For messages: the manager's name. */
-  readonly name: string;
-  /** Owner only: checks that the loop thread is alive, marking the crash if not. */
-  readonly probe?: () => void;
-}
 
 /** The submit options a lane needs: the caller's own options object will do (no copy per call). */
 export interface SubmitOptions {
@@ -86,25 +72,11 @@ export interface SubmitOptions {
 // One scratch buffer per thread: encoding never re-enters.
 const scratch = new ByteWriter(4096);
 
-/** This thread's open lanes: what task output has arrived on them is written when the thread exits. */
-const openLanes = new Set<ClientLane>();
-let exitHooked = false;
-
-function writeOutputAtExit(): void {
-  for (const lane of openLanes) {
-    try {
-      lane.drain();
-    } catch {
-      // Exiting: a lane that cannot be read any more has nothing left to write.
-    }
-  }
-}
-
 /** Call ids of a lane start here (ids are u32 on the wire and wrap; see callIdAfter in protocol.ts). */
 export const FIRST_CALL_ID = 1;
 
 export class ClientLane implements CallHost {
-  private readonly words: Int32Array;
+  readonly words: Int32Array;
   private readonly sender: RequestSender;
   private readonly results: RingReader;
   private readonly reader: ByteReader;
@@ -124,12 +96,10 @@ export class ClientLane implements CallHost {
   private sideResultsTaken = 0;
   /** The result being settled: one object for every record. */
   private readonly head = newResultHead();
-  private readonly blocked: BlockedWait;
+  private readonly blocking: BlockingWait;
   private readonly poller: ResultPoller;
   private readonly outputWatcher: OutputWatcher;
-  /** Task output a drain found, written once the drain is done (writeOutput). */
-  private readonly output: TaskOutput[] = [];
-  private writingOutput = false;
+  private readonly output = new OutputWriter();
   private ended = false;
 
   constructor(
@@ -150,7 +120,7 @@ export class ClientLane implements CallHost {
     this.boxReader = new ByteReader(views.header);
     const control = link.control;
     const countSpin = () => control.count(C_SUBMITTER_SPINS);
-    this.blocked = new BlockedWait({ words: control.words, progressIndex: C_PROGRESS, parkedIndex: C_LOOP_PARKED, countSpin });
+    this.blocking = new BlockingWait(this, countSpin);
     this.poller = new ResultPoller({
       words: this.words,
       progress: new ProgressWatch(control.words, C_PROGRESS),
@@ -163,11 +133,7 @@ export class ClientLane implements CallHost {
       probe: () => this.link.probe?.(),
     });
     this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
-    openLanes.add(this);
-    if (!exitHooked) {
-      exitHooked = true;
-      process.on('exit', writeOutputAtExit);
-    }
+    drainAtExit(this);
   }
 
   // ---- submitting ----
@@ -300,32 +266,7 @@ export class ClientLane implements CallHost {
       Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);
       this.settleFrom(new ByteReader(message.record), message);
     }
-    if (this.output.length > 0) this.writeOutput();
-  }
-
-  /**
-   * Writes the task output a drain found, in order, once the drain is done
-   * with the rings: a user's hook on `write` may submit to this loop, and a
-   * drain it starts then finds the rings consistent; what it finds is written
-   * after what is being written here.
-   */
-  private writeOutput(): void {
-    if (this.writingOutput) return;
-    this.writingOutput = true;
-    const output = this.output;
-    try {
-      for (let i = 0; i < output.length; i++) {
-        const { stream, chunk } = output[i]!;
-        try {
-          (stream === OutStream.Stderr ? process.stderr : process.stdout).write(chunk);
-        } catch {
-          // A closed stream (EPIPE) loses the output, not the results around it.
-        }
-      }
-    } finally {
-      output.length = 0;
-      this.writingOutput = false;
-    }
+    if (this.output.pending.length > 0) this.output.write();
   }
 
   private readonly onRecord = (offset: number, _length: number): void => {
@@ -336,7 +277,7 @@ export class ClientLane implements CallHost {
     const head = this.head;
     readResultHead(r, head);
     if (head.kind === Res.Output) {
-      this.output.push(readOutput(r));
+      this.output.pending.push(readOutput(r));
       return;
     }
     if (head.kind === Res.Piece) {
@@ -368,26 +309,14 @@ export class ClientLane implements CallHost {
   }
 
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
-  private settleIfEnded(): boolean {
+  settleIfEnded(): boolean {
     const control = this.link.control;
     if (!control.ended) return false;
     this.drain(); // answers published before the end still count
     if (this.calls.size === 0) return true;
-    const error = this.endError();
+    const error = loopEndError(this.link);
     for (const call of this.calls.takeAll()) call.fail(error);
     return true;
-  }
-
-  private endError(): Error {
-    const control = this.link.control;
-    if (control.state === LoopState.Stopped) {
-      return new CancelledError(`Loop "${this.link.name}" was stopped before the task finished`);
-    }
-    const code = control.exitCode;
-    const cause = control.readCause();
-    const how = code === null ? 'ended unexpectedly' : `exited with code ${code}`;
-    const why = cause instanceof Error ? `: ${cause.message}` : '';
-    return new LoopCrashedError(`Loop "${this.link.name}" crashed (its thread ${how})${why}`, code, cause === undefined ? undefined : { cause });
   }
 
   /** The loop has ended: wake and settle everything waiting here. */
@@ -400,60 +329,12 @@ export class ClientLane implements CallHost {
   // ---- blocking ----
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
-    const host = hostedLoopKey();
-    if (host === undefined) return this.waitLoop(call, timeoutMs);
-    if (host === this.link.loopKey) {
-      throw new DeadlockError(
-        `Blocking on ${call.label} from inside loop "${this.link.name}" would wait forever: the loop cannot run it while its thread is blocked; await the future instead`,
-      );
-    }
-    // A loop thread: its wait is recorded, so a loop that blocks on this one in turn sees the cycle.
-    const leave = enterBlockedWait(host, this.link.loopKey, `${call.label} in loop "${this.link.name}"`);
-    try {
-      this.waitLoop(call, timeoutMs);
-    } finally {
-      leave();
-    }
+    this.blocking.waitFor(call, timeoutMs);
   }
 
-  private waitLoop(call: Call, timeoutMs: number | undefined): void {
-    let giveUpAt = -1;
-    const wait = this.blocked;
-    wait.reset();
-    const words = this.words;
-    for (;;) {
-      this.drain();
-      if (call.settled) return;
-      // Fast path: results are on their way. The clock and the loop's state are read
-      // only when a spin finds nothing, or now and then while other calls' results stream in.
-      if (wait.spin(this.hasResultsNow)) continue;
-      const now = performance.now();
-      if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
-      const deadline = call.deadline ?? Infinity;
-      if (now >= deadline) {
-        call.timeOut();
-        return;
-      }
-      if (this.settleIfEnded()) return;
-      if (now >= giveUpAt) {
-        throw new TimeoutError(`result() gave up after ${timeoutMs} ms waiting for ${call.label}; the task is still pending`);
-      }
-      if (this.hasResults()) continue;
-      this.sender.spill(); // nothing may stay behind in this thread while it sleeps
-      Atomics.or(words, L_WAITING, WAIT_SYNC);
-      const seq = Atomics.load(words, L_RES_SEQ);
-      if (!this.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
-      }
-      Atomics.and(words, L_WAITING, ~WAIT_SYNC);
-      // Only a park that brought nothing asks whether the loop thread still lives: a
-      // probe is a postMessage, which would cost every wait that was answered as much as
-      // the rest of the hand-off.
-      if (!this.hasResults()) {
-        this.link.probe?.();
-        wait.parkedIdle();
-      }
-    }
+  /** BlockedLane: sends what this thread holds back. */
+  spill(): void {
+    this.sender.spill();
   }
 
   /**
@@ -461,7 +342,7 @@ export class ClientLane implements CallHost {
    * channel, or when draining would send requests held for a loop that now
    * listens (the loop wakes this thread when it connects the lane).
    */
-  private hasResults(): boolean {
+  hasResults(): boolean {
     return (
       this.answers.hasData() ||
       this.results.hasData() ||
@@ -469,9 +350,6 @@ export class ClientLane implements CallHost {
       this.sender.canPumpSide()
     );
   }
-
-  /** hasResults for the spin: checks data, not the sequence word, so a result published just before the spin is not missed. */
-  private readonly hasResultsNow = (): boolean => this.hasResults();
 
   // ---- awaiting ----
 
@@ -488,7 +366,7 @@ export class ClientLane implements CallHost {
     this.ended = true;
     this.poller.close();
     this.outputWatcher.close();
-    openLanes.delete(this);
+    stopDrainAtExit(this);
     this.side.close();
   }
 }

@@ -128,7 +128,9 @@ export function setupTsRunner(workerPath: string, execArgv: readonly string[], r
     else if (resolvable('ts-node', workerPath)) runner = TsRunner.TsNode;
     else throw new Error('No ts runner specified, ts worker path is not supported');
   }
-  return { workerPath, addedFlags: runnerFlags(runner, workerPath, execArgv, useEsm, noStripTypes) };
+  const addedFlags = runnerFlags(runner, workerPath, execArgv, useEsm, noStripTypes);
+  // Bun loads TypeScript itself, and its Workers ignore flags (sideloop refuses them there): a runner's loader flags add nothing.
+  return { workerPath, addedFlags: process.versions.bun ? [] : addedFlags };
 }
 
 /** tsx's loader as seen from the worker file, so a worker finds the tsx installed beside it whatever the cwd. */

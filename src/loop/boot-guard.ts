@@ -14,6 +14,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { toErrorData } from '../channel/error-codec.js';
 import { BOOT_FAILURE, LOOP_BOOTED, type BootFailure } from '../channel/protocol.js';
+import { onUncaught } from './uncaught.js';
 
 const boot = workerData as { loopKey?: unknown; lifePort?: MessagePort } | undefined;
 
@@ -21,7 +22,7 @@ if (typeof boot?.loopKey === 'string' && boot.lifePort !== undefined) {
   const lifePort = boot.lifePort;
   hideFromExecArgv(__filename);
   let first: { error: unknown } | undefined;
-  process.on('uncaughtExceptionMonitor', (error) => {
+  onUncaught((error) => {
     first ??= { error };
   });
   process.on('exit', (exitCode) => {

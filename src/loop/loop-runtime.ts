@@ -1,40 +1,28 @@
 /**
- * A loop run's state on its thread: it takes requests from its lanes, runs
- * each task concurrently on this thread's event loop, and writes results
- * back. After activity it polls for a short while (cheap wake-ups for
- * bursts), then parks in Atomics.waitAsync until a submitter rings the
+ * A loop run's state on its thread: it takes requests from its lanes (what
+ * each one does is task-requests.ts: tasks run concurrently on this thread's
+ * event loop), and writes results back. After activity it polls for a short
+ * while (cheap wake-ups for bursts), then parks in Atomics.waitAsync until a submitter rings the
  * doorbell (wait-policy.ts says how long each). loop-thread.ts boots one
  * from workerData; nothing here is module state, so a test can make one.
  * @internal
  */
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
-import {
-  FnKind,
-  type OutStream,
-  Req,
-  newSubmitHead,
-  readCancel,
-  readDefineFn,
-  readRequestKind,
-  readSubmitArgs,
-  readSubmitHead,
-} from '../channel/records.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
-import { debug, debugEnabled, slowMs } from '../debug.js';
-import { channels, traceStart } from '../diagnostics.js';
-import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
+import { debug, slowMs } from '../debug.js';
+import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
-import { taskLabel } from '../task.js';
+import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLane } from './loop-lane.js';
 import type { TaskScope } from './task-context.js';
-import { resolveTask, type TaskFunction } from './task-resolver.js';
+import { TaskRequests } from './task-requests.js';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What a loop runtime is told about its run. */
@@ -53,15 +41,6 @@ export interface LoopRuntimeOptions {
   readonly threads?: ThreadWatch;
 }
 
-/** A function a lane declared, resolved on its first call. */
-interface FnSlot {
-  readonly kind: FnKind;
-  readonly target: string;
-  readonly name: string;
-  readonly label: string;
-  resolved?: TaskFunction | Promise<TaskFunction>;
-}
-
 // Node's queueMicrotask wraps each callback in an AsyncResource; a resolved promise's then does not.
 const settledPromise = Promise.resolve();
 
@@ -75,7 +54,7 @@ export class LoopRuntime implements JobSink {
   /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
   private cancelledForStop = false;
   private crashCause: unknown;
-  private readonly submit = newSubmitHead();
+  private readonly requests: TaskRequests;
   private announcePending = false;
   /** performance.now() when the loop last found nothing to do after activity; 0 while busy. */
   private quietSince = 0;
@@ -91,11 +70,18 @@ export class LoopRuntime implements JobSink {
   private parkBell = 0;
   /** blockWhileParked is queued. */
   private blockQueued = false;
+  /** Where blocked submitters park (channel/wake.ts). */
+  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    this.requests = new TaskRequests(
+      { control: opts.control, name: opts.name, taskType: opts.taskType, scope: opts.scope, stopping: () => this.stopping },
+      this,
+    );
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
@@ -116,7 +102,7 @@ export class LoopRuntime implements JobSink {
 
   connect(data: LaneBootData): void {
     const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-    const lane = new LoopLane(data.memory, side, this.onRequest);
+    const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
@@ -146,105 +132,7 @@ export class LoopRuntime implements JobSink {
     if (port) while (receiveMessageOnPort(port)) {}
   }
 
-  // ---- requests ----
-
-  private readonly onRequest = (lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void => {
-    const kind = readRequestKind(r);
-    if (kind === Req.Submit) return this.onSubmit(lane, r, sideArgs);
-    if (kind === Req.DefineFn) {
-      const { fnId, kind: fnKind, target, name } = readDefineFn(r);
-      const label = taskLabel(fnKind === FnKind.Module ? 'module' : 'inline', target, name);
-      lane.fns.set(fnId, { kind: fnKind, target, name, label } satisfies FnSlot);
-      return;
-    }
-    if (kind === Req.Cancel) this.onCancel(lane, r);
-  };
-
-  private onCancel(lane: LoopLane, r: ByteReader): void {
-    const { callId, timedOut } = readCancel(r);
-    const job = lane.running.take(callId) as Job | undefined;
-    if (job) {
-      if (job.timer) clearTimeout(job.timer);
-      this.control.count(C_CANCELLED);
-      job.abort(timedOut ? new TimeoutError(`${job.label} timed out`) : new CancelledError(`${job.label} was cancelled`));
-    } else if (lane.isNewCall(callId)) {
-      lane.cancelledEarly.add(callId);
-    }
-  }
-
-  private onSubmit(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void {
-    const head = this.submit;
-    readSubmitHead(r, head);
-    const { callId, fnId, timeoutMs, taskType } = head;
-    if (lane.isNewCall(callId)) lane.maxCallId = callId;
-    const slot = lane.fns.get(fnId) as FnSlot | undefined;
-    const job = new Job(this, lane, callId, slot?.label ?? 'a task');
-    this.control.count(C_STARTED);
-    lane.started = (lane.started + 1) | 0;
-    if (lane.cancelledEarly.size > 0 && lane.cancelledEarly.delete(callId)) {
-      this.control.count(C_CANCELLED);
-      return;
-    }
-    lane.running.add(job);
-    let args: unknown[];
-    try {
-      args = readSubmitArgs(r, head, sideArgs);
-    } catch (err) {
-      return job.reject(err);
-    }
-    const { name, taskType: loopType } = this.opts;
-    if (this.stopping) return job.reject(new LoopNotRunningError(`Loop "${name}" is stopping and takes no new tasks`));
-    if (loopType !== null && taskType !== loopType) return job.reject(new UnknownAsyncTaskError(taskType, loopType));
-    if (!slot) return job.reject(new Error(`sideloop: unknown function id ${fnId}`));
-    if (timeoutMs !== undefined) {
-      job.timer = setTimeout(() => {
-        const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
-        job.abort(error);
-        // Counted as cancelled, as a timeout the caller's side noticed first is.
-        this.finish(job, false, error, C_CANCELLED);
-      }, timeoutMs);
-    }
-    this.run(job, slot, args);
-  }
-
-  /** Resolves the job's function (importing its module on first use) and invokes it. */
-  private run(job: Job, slot: FnSlot, args: unknown[]): void {
-    let resolved = slot.resolved;
-    if (resolved === undefined) {
-      try {
-        resolved = slot.resolved = resolveTask(slot.kind, slot.target, slot.name);
-      } catch (err) {
-        return job.reject(err);
-      }
-    }
-    if (typeof resolved === 'function') return this.invoke(job, resolved, args);
-    resolved.then(
-      (fn) => {
-        slot.resolved = fn;
-        if (!job.aborted) this.invoke(job, fn, args);
-      },
-      (err) => {
-        slot.resolved = undefined; // retry the import on the next call
-        job.reject(err);
-      },
-    );
-  }
-
-  private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
-    if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
-    if (debugEnabled) job.startedAt = performance.now();
-    let out: unknown;
-    try {
-      out = this.opts.scope.run(job, fn, ...args);
-    } catch (err) {
-      return job.reject(err);
-    }
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
-      (out as PromiseLike<unknown>).then(job.resolve, job.reject);
-    } else {
-      job.resolve(out);
-    }
-  }
+  // ---- outcomes ----
 
   /** JobSink: sends a job's outcome, unless it was already settled (cancelled, timed out). */
   finish(job: Job, ok: boolean, value: unknown, counter = ok ? C_COMPLETED : C_FAILED): void {
@@ -490,8 +378,11 @@ export class LoopRuntime implements JobSink {
   }
 
   /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
-  onExit(code: number): void {
+  onExit(exitCode: number): void {
     if (this.control.state === LoopState.Stopped) return;
+    // An uncaught error ends a thread with code 1. Bun's workers exit with 0 after one under
+    // `bun test`, and after an unhandled rejection anywhere: report what Node reports.
+    const code = exitCode === 0 && this.crashCause !== undefined ? 1 : exitCode;
     debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
     for (const lane of this.lanes) lane.wake();

@@ -13,6 +13,7 @@ import { inheritLoaders } from './loaders.js';
 import { LoopRuntime } from './loop-runtime.js';
 import { installLoopThreadContext } from './task-context.js';
 import { captureOutput } from './task-output.js';
+import { onUncaught } from './uncaught.js';
 
 const boot = workerData as LoopBootData & { lifePort: MessagePort };
 const registry = new Registry(boot.registry);
@@ -33,7 +34,7 @@ runtime.connect(boot.ownerLane);
 // Before anything a task module could print: output rides the lanes from here on.
 captureOutput(runtime.output);
 
-process.on('uncaughtExceptionMonitor', (err) => runtime.noteUncaught(err));
+onUncaught((err) => runtime.noteUncaught(err));
 process.on('exit', (code) => runtime.onExit(code));
 (globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED] = true; // the boot guard stands down
 

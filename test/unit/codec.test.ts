@@ -1,5 +1,7 @@
 // The value codec: compact encodings for common shapes, v8.serialize for the rest.
-import { ByteReader, ByteWriter, PostMessageOnly, findUncloneable, obviouslyBig } from '../../src/channel/codec.ts';
+import { ByteReader, ByteWriter } from '../../src/channel/codec.ts';
+import { findUncloneable } from '../../src/channel/clone-errors.ts';
+import { PostMessageOnly, obviouslyBig } from '../../src/channel/payload-route.ts';
 import { TaskSerializationError } from '../../src/errors.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
