@@ -55,13 +55,18 @@ export function scriptArgv(file, execArgv = [], args = []) {
   return ['run', '-A', '--unstable-sloppy-imports', ...v8, file, ...args];
 }
 
+// Deno resolves bare specifiers with the package.json it finds from the main module, once for the
+// process: from a script outside the project, a fixture's own `import 'sideloop/synckit'` fails
+// where Node resolves it file by file. There, scripts are written inside the project, as a user's are.
+const scriptsDir = runtime === 'deno' ? fileURLToPath(new URL('.', import.meta.url)) : tmpdir();
+
 /**
  * Runs an ES module given as source in a child process of this runtime and collects its
  * output. The source is written to a file: `-e` does not run modules everywhere.
  * `timeoutMs` kills it, so a hang fails the test instead of stalling it.
  */
 export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'sideloop-test-'));
+  const dir = mkdtempSync(join(scriptsDir, runtime === 'deno' ? '.script-' : 'sideloop-test-'));
   const file = join(dir, 'script.mjs');
   writeFileSync(file, source);
   return runFile(file, { timeoutMs, args, execArgv, env }).finally(() => rmSync(dir, { recursive: true, force: true }));
