@@ -318,3 +318,21 @@ export const LOOP_CLOCK_EVERY = 16;
 export function loopWait(countSpin: () => void): PollingWait {
   return new PollingWait(LOOP_HOT_MS, LOOP_POLL_MS, countSpin);
 }
+
+/**
+ * When the loop parks with no task running and nothing else holding its event loop, it first
+ * blocks the thread in Atomics.wait for this long (loop/idle-block.ts): a doorbell then costs
+ * one futex hand-off instead of a trip through V8's task queue and libuv. Long enough for a
+ * caller's next request (awaited or blocking calls one after another); short enough that an
+ * unref'd timer a task left behind runs only this much late.
+ */
+export const LOOP_BLOCK_MS = 2;
+
+/**
+ * Whether the loop thread may block its event loop now: no task runs (a task's timers and I/O
+ * need the event loop), and no more resources hold the event loop than held it when the loop
+ * started (a timer, socket or request a finished task left behind).
+ */
+export function loopMayBlock(tasksRunning: number, resources: number, baseline: number): boolean {
+  return tasksRunning === 0 && resources <= baseline;
+}

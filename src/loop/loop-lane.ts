@@ -126,13 +126,14 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /**
-   * Tells the submitter the loop now listens on the side channel, and wakes it:
-   * a submitter parked with requests held for this moment sends them now.
-   */
+  /** Tells the submitter the loop now listens on the side channel: it stops sending the early way (lane.ts, EarlyRoute). */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
-    this.wake();
+  }
+
+  /** Takes a side record that came on the loop's lanes channel; false when it is for another lane. */
+  deliverEarly(to: string, message: unknown): boolean {
+    return this.side.deliverEarly(to, message);
   }
 
   hasRequests(): boolean {
