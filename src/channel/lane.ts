@@ -45,16 +45,24 @@ export function structurallyCloneable(value: unknown): boolean {
  * only when a ring record says one is waiting, so neither end listens for them.
  */
 export interface SideChannel {
-  /** False when the other end is gone. */
-  post(message: unknown, transfer?: readonly Transferable[]): boolean;
+  /**
+   * False when the other end is gone. `lead` (a one-item array holding a value)
+   * goes just before `message`, with the transfer list (side-records.ts).
+   */
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
   /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
   readonly readsWhileBlocked: boolean;
-  /** Messages held because the other end does not listen yet: pump() sends them once it does. */
+  /** Posts held because the other end does not listen yet: pump() sends them once it does. */
   readonly held: number;
   /** Whether held messages can be sent now (the other end listens). */
   canPump(): boolean;
+  /**
+   * Whether post() clones its message at once: a message held for later would
+   * be cloned then, and show what the caller changed meanwhile.
+   */
+  clonesNow(): boolean;
   /** Sends what waited for the other end to listen. */
   pump(): void;
   close(): void;
@@ -71,11 +79,15 @@ export class PortSideChannel implements SideChannel {
   canPump(): boolean {
     return false;
   }
+  clonesNow(): boolean {
+    return true;
+  }
   pump(): void {}
-  post(message: unknown, transfer?: readonly Transferable[]): boolean {
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
     // MessagePort#postMessage returns false once the other end has been closed or its thread died.
-    const sent = (this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined)(message, transfer);
-    return sent !== false;
+    const postMessage = this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined;
+    if (lead !== undefined && postMessage.call(this.port, lead, transfer) === false) return false;
+    return postMessage.call(this.port, message, lead === undefined ? transfer : undefined) !== false;
   }
   receive(): unknown {
     return receiveMessageOnPort(this.port)?.message;
@@ -97,7 +109,8 @@ export class BroadcastSideChannel implements SideChannel {
   readonly readsWhileBlocked = broadcastReadsSync();
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
-  private waiting: unknown[] | undefined;
+  /** Posts held until the other end listens: each is its messages, in order. */
+  private waiting: unknown[][] | undefined;
   /** Messages the event loop delivered before anyone asked for them. */
   private readonly delivered: unknown[] = [];
   constructor(
@@ -113,11 +126,12 @@ export class BroadcastSideChannel implements SideChannel {
     // them when nobody listens: keep them. A blocked thread reads them with receiveMessageOnPort.
     this.in.onmessage = (event) => this.delivered.push((event as { data: unknown }).data);
   }
-  post(message: unknown): boolean {
+  post(message: unknown, _transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
     this.pump();
-    if (this.waiting) this.waiting.push(message);
-    else if (this.listening()) this.out.postMessage(message);
-    else this.waiting = [message];
+    const messages = lead === undefined ? [message] : [lead, message];
+    if (this.waiting) this.waiting.push(messages);
+    else if (this.listening()) for (const m of messages) this.out.postMessage(m);
+    else this.waiting = [messages];
     return true;
   }
   get held(): number {
@@ -126,9 +140,12 @@ export class BroadcastSideChannel implements SideChannel {
   canPump(): boolean {
     return this.waiting !== undefined && this.listening();
   }
+  clonesNow(): boolean {
+    return this.waiting === undefined && this.listening();
+  }
   pump(): void {
     if (!this.waiting || !this.listening()) return;
-    for (const message of this.waiting) this.out.postMessage(message);
+    for (const messages of this.waiting) for (const message of messages) this.out.postMessage(message);
     this.waiting = undefined;
   }
   receive(): unknown {
