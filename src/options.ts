@@ -4,7 +4,7 @@
  * RangeError for a bad value.
  */
 import { isAbsolute } from 'node:path';
-import { checkResourceLimits } from './runtime.js';
+import { checkExecArgv, checkResourceLimits } from './runtime.js';
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { checkTaskType, describe, Task } from './task.js';
 
@@ -103,6 +103,7 @@ export function checkManagerOptions(opts: unknown): LoopManagerOptions {
   }
   checkLoopEntry(o.loopEntry);
   checkResourceLimits(o.resourceLimits);
+  checkExecArgv(o.execArgv as string[] | undefined);
   return o as LoopManagerOptions;
 }
 

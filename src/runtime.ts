@@ -12,6 +12,12 @@ import { UnsupportedRuntimeError } from './errors.js';
 const versions = process.versions as Record<string, string | undefined>;
 const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
 
+/**
+ * Whether the runtime loads TypeScript modules itself, in workers too (Bun, Deno): a TypeScript
+ * runner's loader flags (tsx's --import) add nothing there, and Deno's Worker refuses --import.
+ */
+export const loadsTypeScript: boolean = versions.bun !== undefined || deno !== undefined;
+
 /** 'Bun 1.4.5', 'Deno 2.9.6', 'Node v24.1.0': for messages. */
 export const runtimeName: string =
   versions.bun !== undefined ? `Bun ${versions.bun}` : deno !== undefined ? `Deno ${deno.version?.deno ?? versions.deno ?? ''}`.trim() : `Node ${process.version}`;
@@ -79,6 +85,17 @@ export function broadcastReadsSync(): boolean {
 export function checkResourceLimits(limits: unknown): void {
   if (limits !== undefined && versions.bun !== undefined) {
     unsupported('The "resourceLimits" option', 'Bun accepts it for a Worker and ignores it, so the loop would have no memory limit');
+  }
+}
+
+/**
+ * Bun 1.4 ignores a Worker's execArgv: it only shows the flags in the worker's process.execArgv,
+ * running no preload and applying no flag, so the loop thread would silently run without them.
+ * An empty list asks for nothing, and is what Bun does anyway.
+ */
+export function checkExecArgv(execArgv: readonly string[] | undefined): void {
+  if (execArgv !== undefined && execArgv.length > 0 && versions.bun !== undefined) {
+    unsupported('The "execArgv" option', `Bun ignores a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
   }
 }
 

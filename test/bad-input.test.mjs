@@ -12,7 +12,7 @@ import {
   inlineTask,
   task,
 } from '../dist/index.js';
-import { fixture, tasks, withLoop } from './helpers.mjs';
+import { fixture, runtime, tasks, withLoop } from './helpers.mjs';
 
 test('wrong LoopManager options throw TypeError or RangeError naming the option', () => {
   assert.throws(() => new LoopManager('x'), { name: 'TypeError', message: /options/ });
@@ -77,6 +77,21 @@ test('a missing module or export gives TaskNotFoundError naming it', { timeout: 
     await assert.rejects(mgr.submitTask(missing.anything()), (err) => err instanceof TaskNotFoundError && /does-not-exist\.mjs/.test(err.message));
     await assert.rejects(mgr.submitTask(tasks.noSuchExport()), (err) => err instanceof TaskNotFoundError && /noSuchExport/.test(err.message));
     await assert.rejects(mgr.submitTask(tasks.notAFunction()), (err) => err instanceof TaskNotFoundError && /notAFunction/.test(err.message));
+    assert.equal(await mgr.submitTask(tasks.echo('loop still fine')), 'loop still fine');
+  });
+});
+
+test('a task module at a URL the module loader cannot read fails with an error naming the scheme, on every runtime', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    const err = await mgr.submitTask(defineTasks(new URL('ftp://example.invalid/tasks.mjs')).anything()).catch((e) => e);
+    if (runtime === 'deno') {
+      // Deno's loader refuses it as a module it cannot find, which sideloop reports as such.
+      assert.ok(err instanceof TaskNotFoundError && /Unsupported scheme/.test(err.cause?.message), err.stack);
+    } else {
+      // Bun's own error would be "Cannot find package 'ftp:'" (and for https: URLs, ENOENT reading the URL).
+      assert.equal(err.code, 'ERR_UNSUPPORTED_ESM_URL_SCHEME', err.stack);
+      assert.match(err.message, /Received protocol 'ftp:'/);
+    }
     assert.equal(await mgr.submitTask(tasks.echo('loop still fine')), 'loop still fine');
   });
 });

@@ -3,17 +3,23 @@
 // of blocking for the boot wait and returning a future that never settles.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoopManager, LoopNotRunningError } from '../dist/index.js';
-import { tasks } from './helpers.mjs';
+import { LoopManager, LoopNotRunningError, UnsupportedRuntimeError } from '../dist/index.js';
+import { runtime, skipOn, tasks } from './helpers.mjs';
 
+// Deno's Worker takes --max-old-space-size (and ignores it: a worker given 10 MB holds 48 MB),
+// but refuses --expose-gc as Node does.
+const processWide = runtime === 'deno' ? '--expose-gc' : '--max-old-space-size=10';
+
+// Bun ignores a Worker's execArgv: sideloop refuses the option there, at new LoopManager() (below).
+const bunIgnoresExecArgv = skipOn({ bun: "Bun ignores a Worker's execArgv: refused at new LoopManager(), tested below" });
 const refused = [
-  ['an execArgv flag Node does not know', { execArgv: ['--no-such-flag'] }, /invalid execArgv/],
-  ['a process-wide flag a Worker refuses', { execArgv: ['--max-old-space-size=10'] }, /invalid execArgv/],
-  ['an env that is not an object', { env: 42 }, /options\.env/],
+  ['an execArgv flag Node does not know', { execArgv: ['--no-such-flag'] }, /invalid execArgv/, bunIgnoresExecArgv],
+  ['a process-wide flag a Worker refuses', { execArgv: [processWide] }, /invalid execArgv/, bunIgnoresExecArgv],
+  ['an env that is not an object', { env: 42 }, /options\.env/, false],
 ];
 
-for (const [what, options, cause] of refused) {
-  test(`a start() refused for ${what} leaves the manager stopped; submits throw at once`, { timeout: 10000 }, async () => {
+for (const [what, options, cause, skip] of refused) {
+  test(`a start() refused for ${what} leaves the manager stopped; submits throw at once`, { timeout: 10000, skip }, async () => {
     const mgr = new LoopManager(options);
     try {
       assert.throws(() => mgr.start(), cause);
@@ -35,3 +41,23 @@ for (const [what, options, cause] of refused) {
     }
   });
 }
+
+test('on Bun, execArgv flags (which its Workers ignore) are refused by new LoopManager() with UnsupportedRuntimeError naming them', { timeout: 10000 }, async () => {
+  for (const execArgv of [['--no-such-flag'], ['--max-old-space-size=10'], ['--import', 'tsx'], ['--conditions=dev']]) {
+    if (runtime !== 'bun') {
+      assert.equal(new LoopManager({ execArgv }).state, 'idle', 'elsewhere the flags go to the Worker, which takes or refuses them at start()');
+      continue;
+    }
+    assert.throws(
+      () => new LoopManager({ execArgv }),
+      (err) => err instanceof UnsupportedRuntimeError && /^Bun /.test(err.runtime) && /execArgv/.test(err.feature) && err.message.includes(execArgv.join(' ')),
+    );
+  }
+  // No flags asks for nothing Bun ignores.
+  const mgr = new LoopManager({ execArgv: [] }).start();
+  try {
+    assert.equal(mgr.submitTask(tasks.echo('ok'), { returnSyncFuture: true }).result(10000), 'ok');
+  } finally {
+    await mgr.stop();
+  }
+});

@@ -14,9 +14,8 @@
  *   a 16-key object (~500 bytes) to 1 MiB, end to end and in one thread.
  * - Other types (Dates, Maps, shared references...) in small values: V8's
  *   serializer into the record, as before.
- * - Where post() would hold the message for later (a BroadcastChannel whose
- *   other end does not listen yet), or a blocked thread cannot read it (Bun,
- *   Deno): the record, as before (clonesNow, readsWhileBlocked).
+ * - Results where a blocked thread cannot read the side channel (Bun, Deno):
+ *   the record, as before (readsWhileBlocked).
  * @internal
  */
 

@@ -133,6 +133,7 @@ export class ClientLane implements CallHost {
         return this.settleIfEnded();
       },
       probe: () => this.link.probe?.(),
+      poll: link.poll,
     });
     this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
     drainAtExit(this);
@@ -186,7 +187,7 @@ export class ClientLane implements CallHost {
     const w = this.header(call, fnId, taskType, timeoutMs, false);
     let encoded = true;
     try {
-      encoded = writeSubmitArgs(w, task.args, task, this.side.clonesNow());
+      encoded = writeSubmitArgs(w, task.args, task, true);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (!(err instanceof PostMessageOnly)) throw err;
@@ -265,7 +266,6 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
-    this.sender.pumpSide();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
       this.settleFrom(this.boxReader.at(this.answers.offset));
@@ -355,18 +355,9 @@ export class ClientLane implements CallHost {
     this.sender.spill();
   }
 
-  /**
-   * True when results are waiting to be drained, in the ring or on the side
-   * channel, or when draining would send requests held for a loop that now
-   * listens (the loop wakes this thread when it connects the lane).
-   */
+  /** True when results are waiting to be drained, in the ring or on the side channel. */
   hasResults(): boolean {
-    return (
-      this.answers.hasData() ||
-      this.results.hasData() ||
-      Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken ||
-      this.sender.canPumpSide()
-    );
+    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
   }
 
   // ---- awaiting ----

@@ -8,6 +8,7 @@
 import { inspect } from 'node:util';
 import v8 from 'node:v8';
 import { FnKind } from '../channel/records.js';
+import { importModule } from '../loop/import-module.js';
 import { resolveTask } from '../loop/task-resolver.js';
 
 /** Set in a loop thread that serves make-synchronized calls. */
@@ -56,7 +57,7 @@ function load(spec: ModuleSpec): Promise<object> {
   if (!loading) {
     (globalThis as { [SERVING]?: boolean })[SERVING] = true;
     // An inline function is compiled in the global scope, as sideloop's inline tasks are.
-    loading = 'code' in spec ? Promise.resolve().then(() => ({ default: resolveTask(FnKind.Inline, spec.code, '') })) : import(spec.source);
+    loading = 'code' in spec ? Promise.resolve().then(() => ({ default: resolveTask(FnKind.Inline, spec.code, '') })) : importModule(spec.source);
     modules.set(key, loading);
   }
   return loading;

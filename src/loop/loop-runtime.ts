@@ -1,39 +1,28 @@
 /**
- * A loop run's state on its thread: it takes requests from its lanes, runs
- * each task concurrently on this thread's event loop, and writes results
- * back. After activity it polls for a short while (cheap wake-ups for
- * bursts), then parks in Atomics.waitAsync until a submitter rings the
+ * A loop run's state on its thread: it takes requests from its lanes (what
+ * each one does is task-requests.ts: tasks run concurrently on this thread's
+ * event loop), and writes results back. After activity it polls for a short
+ * while (cheap wake-ups for bursts), then parks in Atomics.waitAsync until a submitter rings the
  * doorbell (wait-policy.ts says how long each). loop-thread.ts boots one
  * from workerData; nothing here is module state, so a test can make one.
  * @internal
  */
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { ByteReader } from '../channel/codec.js';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, C_STARTED, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
-import {
-  FnKind,
-  type OutStream,
-  Req,
-  newSubmitHead,
-  readCancel,
-  readDefineFn,
-  readRequestKind,
-  readSubmitArgs,
-  readSubmitHead,
-} from '../channel/records.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
-import { debug, debugEnabled, slowMs } from '../debug.js';
-import { channels, traceStart } from '../diagnostics.js';
-import { CancelledError, LoopNotRunningError, TimeoutError, UnknownAsyncTaskError } from '../errors.js';
+import { debug, slowMs } from '../debug.js';
+import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
-import { taskLabel } from '../task.js';
+import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
+import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLane } from './loop-lane.js';
 import type { TaskScope } from './task-context.js';
-import { resolveTask, type TaskFunction } from './task-resolver.js';
+import { TaskRequests } from './task-requests.js';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What a loop runtime is told about its run. */
@@ -52,15 +41,6 @@ export interface LoopRuntimeOptions {
   readonly threads?: ThreadWatch;
 }
 
-/** A function a lane declared, resolved on its first call. */
-interface FnSlot {
-  readonly kind: FnKind;
-  readonly target: string;
-  readonly name: string;
-  readonly label: string;
-  resolved?: TaskFunction | Promise<TaskFunction>;
-}
-
 // Node's queueMicrotask wraps each callback in an AsyncResource; a resolved promise's then does not.
 const settledPromise = Promise.resolve();
 
@@ -74,7 +54,7 @@ export class LoopRuntime implements JobSink {
   /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
   private cancelledForStop = false;
   private crashCause: unknown;
-  private readonly submit = newSubmitHead();
+  private readonly requests: TaskRequests;
   private announcePending = false;
   /** performance.now() when the loop last found nothing to do after activity; 0 while busy. */
   private quietSince = 0;
@@ -85,16 +65,29 @@ export class LoopRuntime implements JobSink {
   private progress = 0;
   private readonly wait: PollingWait;
   private readonly endedLanes: EndedLanes | undefined;
+  private readonly idleBlock: IdleBlock;
+  /** The doorbell's value when the loop parked in waitAsync. */
+  private parkBell = 0;
+  /** blockWhileParked is queued. */
+  private blockQueued = false;
+  /** Where blocked submitters park (channel/wake.ts). */
+  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    this.requests = new TaskRequests(
+      { control: opts.control, name: opts.name, taskType: opts.taskType, scope: opts.scope, stopping: () => this.stopping },
+      this,
+    );
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     // Other threads announce their lanes here and count them in C_LANES. The event loop
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
     this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
+    this.idleBlock = new IdleBlock(this.readsAnnouncements);
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -108,8 +101,8 @@ export class LoopRuntime implements JobSink {
   // ---- lanes ----
 
   connect(data: LaneBootData): void {
-    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-    const lane = new LoopLane(data.memory, side, this.onRequest);
+    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!, undefined, this.readAnnouncements);
+    const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
@@ -117,10 +110,29 @@ export class LoopRuntime implements JobSink {
   }
 
   private onAnnouncement(message: unknown): void {
-    if ((message as LaneAnnouncement | undefined)?.kind !== 'lane') return;
+    const kind = (message as { kind?: unknown } | undefined)?.kind;
+    if (kind === 'side') return this.onEarlySideRecord(message as EarlySideRecord);
+    if (kind !== 'lane') return;
     this.lanesSeen++;
     this.connect((message as LaneAnnouncement).lane);
   }
+
+  /** A side record sent before this loop listened on its lane's channel: it comes after the lane's announcement. */
+  private onEarlySideRecord({ to, message }: EarlySideRecord): void {
+    for (const lane of this.lanes) {
+      if (!lane.deliverEarly(to, message)) continue;
+      return debug('loop %s: a side record from thread %d came before its lane was connected', this.opts.name, lane.threadId);
+    }
+    // Its lane was dropped (its thread ended): the submit is counted cancelled there.
+  }
+
+  /** Reads all the lanes channel holds: a lane draining its side channel looks here for what came early. */
+  private readonly readAnnouncements = (): void => {
+    if (!this.readsAnnouncements) return;
+    for (let received = receiveMessageOnPort(this.announcements as unknown as MessagePort); received; received = receiveMessageOnPort(this.announcements as unknown as MessagePort)) {
+      this.onAnnouncement(received.message);
+    }
+  };
 
   private takeAnnouncedLanes(): void {
     // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
@@ -139,105 +151,7 @@ export class LoopRuntime implements JobSink {
     if (port) while (receiveMessageOnPort(port)) {}
   }
 
-  // ---- requests ----
-
-  private readonly onRequest = (lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void => {
-    const kind = readRequestKind(r);
-    if (kind === Req.Submit) return this.onSubmit(lane, r, sideArgs);
-    if (kind === Req.DefineFn) {
-      const { fnId, kind: fnKind, target, name } = readDefineFn(r);
-      const label = taskLabel(fnKind === FnKind.Module ? 'module' : 'inline', target, name);
-      lane.fns.set(fnId, { kind: fnKind, target, name, label } satisfies FnSlot);
-      return;
-    }
-    if (kind === Req.Cancel) this.onCancel(lane, r);
-  };
-
-  private onCancel(lane: LoopLane, r: ByteReader): void {
-    const { callId, timedOut } = readCancel(r);
-    const job = lane.running.take(callId) as Job | undefined;
-    if (job) {
-      if (job.timer) clearTimeout(job.timer);
-      this.control.count(C_CANCELLED);
-      job.abort(timedOut ? new TimeoutError(`${job.label} timed out`) : new CancelledError(`${job.label} was cancelled`));
-    } else if (lane.isNewCall(callId)) {
-      lane.cancelledEarly.add(callId);
-    }
-  }
-
-  private onSubmit(lane: LoopLane, r: ByteReader, sideArgs: unknown[] | undefined): void {
-    const head = this.submit;
-    readSubmitHead(r, head);
-    const { callId, fnId, timeoutMs, taskType } = head;
-    if (lane.isNewCall(callId)) lane.maxCallId = callId;
-    const slot = lane.fns.get(fnId) as FnSlot | undefined;
-    const job = new Job(this, lane, callId, slot?.label ?? 'a task');
-    this.control.count(C_STARTED);
-    lane.started = (lane.started + 1) | 0;
-    if (lane.cancelledEarly.size > 0 && lane.cancelledEarly.delete(callId)) {
-      this.control.count(C_CANCELLED);
-      return;
-    }
-    lane.running.add(job);
-    let args: unknown[];
-    try {
-      args = readSubmitArgs(r, head, sideArgs);
-    } catch (err) {
-      return job.reject(err);
-    }
-    const { name, taskType: loopType } = this.opts;
-    if (this.stopping) return job.reject(new LoopNotRunningError(`Loop "${name}" is stopping and takes no new tasks`));
-    if (loopType !== null && taskType !== loopType) return job.reject(new UnknownAsyncTaskError(taskType, loopType));
-    if (!slot) return job.reject(new Error(`sideloop: unknown function id ${fnId}`));
-    if (timeoutMs !== undefined) {
-      job.timer = setTimeout(() => {
-        const error = new TimeoutError(`${job.label} did not finish within ${timeoutMs} ms`);
-        job.abort(error);
-        // Counted as cancelled, as a timeout the caller's side noticed first is.
-        this.finish(job, false, error, C_CANCELLED);
-      }, timeoutMs);
-    }
-    this.run(job, slot, args);
-  }
-
-  /** Resolves the job's function (importing its module on first use) and invokes it. */
-  private run(job: Job, slot: FnSlot, args: unknown[]): void {
-    let resolved = slot.resolved;
-    if (resolved === undefined) {
-      try {
-        resolved = slot.resolved = resolveTask(slot.kind, slot.target, slot.name);
-      } catch (err) {
-        return job.reject(err);
-      }
-    }
-    if (typeof resolved === 'function') return this.invoke(job, resolved, args);
-    resolved.then(
-      (fn) => {
-        slot.resolved = fn;
-        if (!job.aborted) this.invoke(job, fn, args);
-      },
-      (err) => {
-        slot.resolved = undefined; // retry the import on the next call
-        job.reject(err);
-      },
-    );
-  }
-
-  private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
-    if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
-    if (debugEnabled) job.startedAt = performance.now();
-    let out: unknown;
-    try {
-      out = this.opts.scope.run(job, fn, ...args);
-    } catch (err) {
-      return job.reject(err);
-    }
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
-      (out as PromiseLike<unknown>).then(job.resolve, job.reject);
-    } else {
-      job.resolve(out);
-    }
-  }
+  // ---- outcomes ----
 
   /** JobSink: sends a job's outcome, unless it was already settled (cancelled, timed out). */
   finish(job: Job, ok: boolean, value: unknown, counter = ok ? C_COMPLETED : C_FAILED): void {
@@ -251,6 +165,11 @@ export class LoopRuntime implements JobSink {
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
+    else if (this.parked && !this.blockQueued) {
+      // After the announcement (queued above): the submitter must hear of its result first.
+      this.blockQueued = true;
+      settledPromise.then(this.blockWhileParked);
+    }
   }
 
   private reportSlow(job: Job, ok: boolean): void {
@@ -339,21 +258,58 @@ export class LoopRuntime implements JobSink {
     const control = this.control;
     const words = control.words;
     Atomics.store(words, C_LOOP_PARKED, 1);
-    const bell = Atomics.load(words, C_DOORBELL);
+    let bell = Atomics.load(words, C_DOORBELL);
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || this.stopAsked()) {
-      Atomics.store(words, C_LOOP_PARKED, 0);
-      this.schedulePump();
-      return;
+    if (this.hasWork() || this.stopAsked()) return this.unpark();
+    // Nothing needs the event loop: block the thread for the next request (idle-block.ts).
+    const blocked = this.idleBlock.block(words, C_DOORBELL, bell, this.tasksRunning());
+    if (blocked === Blocked.Rang) return this.rang();
+    if (blocked === Blocked.TimedOut) {
+      bell = Atomics.load(words, C_DOORBELL);
+      if (this.hasWork() || this.stopAsked()) return this.unpark();
     }
     this.parked = true;
+    this.parkBell = bell;
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
     // net is one interval (safetyNet).
     const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
     if (waited.async) void waited.value.then(this.onParkEnd);
     else this.wake();
+  }
+
+  /** The doorbell rang while the thread was blocked: pump now. */
+  private rang(): void {
+    this.parked = false;
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.endQuiet();
+    if (!this.pumpScheduled) this.hotPump();
+  }
+
+  /**
+   * The last running task finished while the loop was parked in waitAsync (it parked while the
+   * task awaited a timer or I/O): block the thread instead, so the next request costs a futex
+   * hand-off. The pending waitAsync stays; the ring that ends the block resolves it too, and
+   * onParkEnd then finds the loop unparked.
+   */
+  private readonly blockWhileParked = (): void => {
+    this.blockQueued = false;
+    if (!this.parked) return;
+    this.announceAll(); // before the thread stops: the results just written
+    if (this.hasWork() || this.stopAsked()) return this.wake();
+    if (this.idleBlock.block(this.control.words, C_DOORBELL, this.parkBell, this.tasksRunning()) === Blocked.Rang) this.rang();
+  };
+
+  private unpark(): void {
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.schedulePump();
+  }
+
+  private tasksRunning(): number {
+    let running = 0;
+    for (const lane of this.lanes) running += lane.running.size;
+    return running;
   }
 
   /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
@@ -382,6 +338,12 @@ export class LoopRuntime implements JobSink {
     const before = this.lanes.length;
     this.endedLanes.drop(this.lanes, this.opts.name);
     if (this.lanes.length !== before && this.stopping) this.maybeFinishStop();
+  }
+
+  /** The loop runs (its keep-alive made): starts pumping. */
+  start(): void {
+    this.idleBlock.started();
+    this.wake();
   }
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */

@@ -4,6 +4,7 @@
  */
 import { TaskNotFoundError } from '../errors.js';
 import { FnKind } from '../channel/records.js';
+import { importModule as importUrl } from './import-module.js';
 
 export type TaskFunction = (...args: unknown[]) => unknown;
 
@@ -13,7 +14,7 @@ const inlines = new Map<string, TaskFunction>();
 function importModule(href: string): Promise<Record<string, unknown>> {
   let loading = modules.get(href);
   if (!loading) {
-    loading = import(href).catch((err: NodeJS.ErrnoException) => {
+    loading = importUrl(href).catch((err: NodeJS.ErrnoException) => {
       modules.delete(href); // a module created later may load on a later try
       if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_UNSUPPORTED_DIR_IMPORT') {
         throw new TaskNotFoundError(`Cannot find task module ${href}`, { cause: err });

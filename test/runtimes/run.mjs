@@ -3,14 +3,16 @@
 // 26, Bun and Deno, and prints a table: passed, failed, skipped (with each skip's reason).
 // The runtimes are installed from npm into a cache outside the project
 // ($SIDELOOP_RUNTIMES_CACHE, default ~/.cache/sideloop-runtimes), once.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnWithTimeout } from '../spawn.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = process.env.SIDELOOP_RUNTIMES_CACHE ?? join(homedir(), '.cache', 'sideloop-runtimes');
+let logDir; // made on the first failure
 const FILE_TIMEOUT_MS = 4 * 60_000; // the slowest file takes ~1 min on a quiet 2-core machine; a hang costs CI 4 min, not 10
 // Colour codes, should a runner print them despite NO_COLOR.
 const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -56,18 +58,12 @@ function command(kind, bin, file) {
   return [bin, ['test', '-A', '--no-check', '--unstable-sloppy-imports', file]];
 }
 
-function run(bin, args) {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), FILE_TIMEOUT_MS);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out: out.replace(ANSI_COLOR, '') });
-    });
-  });
+async function run(bin, args) {
+  // NO_COLOR, and no FORCE_COLOR at all: Deno forces colour when FORCE_COLOR is set to anything,
+  // '0' included, and the tests' child scripts (which inherit it) then print numbers in colour.
+  const { FORCE_COLOR: _, ...env } = process.env;
+  const { code, signal, out } = await spawnWithTimeout(bin, args, { timeoutMs: FILE_TIMEOUT_MS, cwd: root, env: { ...env, NO_COLOR: '1' } });
+  return { code, signal, out: out.replace(ANSI_COLOR, '') };
 }
 
 /** Counts and failed names from one test process's output, per runner. */
@@ -86,11 +82,19 @@ function parse(kind, out) {
   return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/), skipped: n(/(\d+) ignored/), failedNames };
 }
 
-async function suite(name) {
+/** Writes a failed file's whole output where the table can point to it: the names alone do not say why. */
+function keepLog(name, round, file, out) {
+  logDir ??= mkdtempSync(join(tmpdir(), 'sideloop-runtimes-'));
+  const path = join(logDir, `${name}-run${round}-${file.replace(/[/\\]/g, '_')}.log`);
+  writeFileSync(path, out);
+  return path;
+}
+
+async function suite(name, round) {
   const { kind } = RUNTIMES[name];
   const bin = install(name);
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0].replace(/ \(.*/, '').trim();
-  const total = { name, version, passed: 0, failed: 0, skipped: 0, failures: [], skips: new Set(), seconds: 0 };
+  const total = { name, version, passed: 0, failed: 0, skipped: 0, failures: [], logs: [], skips: new Set(), seconds: 0 };
   const started = Date.now();
   for (const file of [...unitFiles, ...files]) {
     const [b, args] = command(kind, bin, file);
@@ -105,6 +109,7 @@ async function suite(name) {
     total.failed += r.failed;
     total.skipped += r.skipped;
     for (const f of r.failedNames) total.failures.push(`${file}: ${f}`);
+    if (r.failed > 0) total.logs.push(keepLog(name, round, file, out));
     console.log(`  ${name} ${file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   }
   total.seconds = Math.round((Date.now() - started) / 1000);
@@ -116,7 +121,7 @@ for (let i = 1; i <= runs; i++) {
   for (const name of only) {
     if (!RUNTIMES[name]) throw new Error(`unknown runtime ${name}: one of ${Object.keys(RUNTIMES).join(', ')}`);
     console.log(`${name}, run ${i} of ${runs}`);
-    results.push({ run: i, ...(await suite(name)) });
+    results.push({ run: i, ...(await suite(name, i)) });
   }
 }
 
@@ -127,5 +132,5 @@ for (const r of results) for (const s of r.skips) reasons.set(s, [...new Set([..
 if (reasons.size > 0) console.log('\nskipped, and why:');
 for (const [reason, names] of reasons) console.log(`  ${names.join(', ')}: ${reason}`);
 const failed = results.filter((r) => r.failed > 0);
-for (const r of failed) console.log(`\nfailed on ${r.name} (run ${r.run}):\n  ${r.failures.join('\n  ')}`);
+for (const r of failed) console.log(`\nfailed on ${r.name} (run ${r.run}):\n  ${r.failures.join('\n  ')}\n  output: ${r.logs.join(' ')}`);
 process.exitCode = failed.length > 0 ? 1 : 0;
