@@ -61,7 +61,8 @@ export function connectLane(slot: number, control: LoopControl, name: string): C
   debug('thread %d connected a lane to loop %s (slot %d, run %d)', threadId, name, slot, control.gen);
   // A waiter's slow path checks that the loop's owner and thread live: a death that ran no
   // JavaScript reaches nobody's event loop in time, or at all.
-  const lane = new ClientLane({ loopKey, control, name, probe: () => checkRun(slot, control) }, memory, side);
+  const check = () => checkRun(slot, control);
+  const lane = new ClientLane({ loopKey, control, name, probe: check, poll: check }, memory, side);
   for (const old of lanes) if (old.link.control.ended) lanes.delete(old); // runs that ended before any reap
   lanes.add(lane);
   return lane;
