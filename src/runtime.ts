@@ -12,6 +12,12 @@ import { UnsupportedRuntimeError } from './errors.js';
 const versions = process.versions as Record<string, string | undefined>;
 const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
 
+/**
+ * Whether the runtime loads TypeScript modules itself, in workers too (Bun, Deno): a TypeScript
+ * runner's loader flags (tsx's --import) add nothing there, and Deno's Worker refuses --import.
+ */
+export const loadsTypeScript: boolean = versions.bun !== undefined || deno !== undefined;
+
 /** 'Bun 1.4.5', 'Deno 2.9.6', 'Node v24.1.0': for messages. */
 export const runtimeName: string =
   versions.bun !== undefined ? `Bun ${versions.bun}` : deno !== undefined ? `Deno ${deno.version?.deno ?? versions.deno ?? ''}`.trim() : `Node ${process.version}`;

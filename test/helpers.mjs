@@ -1,11 +1,11 @@
 // Shared bits for the tests: fixture URLs, a loop that is always stopped, child scripts.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { LoopManager, defineTasks } from '../dist/index.js';
+import { spawnWithTimeout } from './spawn.mjs';
 
 export const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
 export const fixturePath = (name) => fileURLToPath(fixture(name));
@@ -55,36 +55,31 @@ export function scriptArgv(file, execArgv = [], args = []) {
   return ['run', '-A', '--unstable-sloppy-imports', ...v8, file, ...args];
 }
 
+// Deno resolves bare specifiers with the package.json it finds from the main module, once for the
+// process: from a script outside the project, a fixture's own `import 'sideloop/synckit'` fails
+// where Node resolves it file by file. There, scripts are written inside the project, as a user's are.
+const scriptsDir = runtime === 'deno' ? fileURLToPath(new URL('.', import.meta.url)) : tmpdir();
+
 /**
  * Runs an ES module given as source in a child process of this runtime and collects its
  * output. The source is written to a file: `-e` does not run modules everywhere.
  * `timeoutMs` kills it, so a hang fails the test instead of stalling it.
  */
 export function runScript(source, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'sideloop-test-'));
+  const dir = mkdtempSync(join(scriptsDir, runtime === 'deno' ? '.script-' : 'sideloop-test-'));
   const file = join(dir, 'script.mjs');
   writeFileSync(file, source);
   return runFile(file, { timeoutMs, args, execArgv, env }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** Runs script `file` in a child process of this runtime; resolves with its exit and output. `env` adds to this process's. */
-export function runFile(file, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, scriptArgv(file, execArgv, args), {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      ...(env && { env: { ...process.env, ...env } }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+export async function runFile(file, { timeoutMs = 20000, args = [], execArgv = [], env } = {}) {
+  const { code, signal, stdout, stderr } = await spawnWithTimeout(process.execPath, scriptArgv(file, execArgv, args), {
+    timeoutMs,
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    ...(env && { env: { ...process.env, ...env } }),
   });
+  return { code, signal, stdout, stderr };
 }
 
 /** Resolves after `ms`. */

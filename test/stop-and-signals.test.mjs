@@ -2,12 +2,12 @@
 // with SIGINT (its JavaScript handlers cannot run while it is blocked).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, LoopManager, defineTasks } from '../dist/index.js';
 import { distUrl, fixture, onlyOn, waitForCount } from './helpers.mjs';
+import { spawnWithTimeout } from './spawn.mjs';
 
 const tasks = defineTasks(fixture('stop-tasks.mjs'));
 
@@ -50,28 +50,16 @@ function runChild(source, onLine, timeoutMs = 20000) {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-signal-'));
   const file = join(dir, 'script.mjs');
   writeFileSync(file, source);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      pending += d;
-      let at;
-      while ((at = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, at), child);
-        pending = pending.slice(at + 1);
-      }
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  let pending = '';
+  const onStdout = (chunk, child) => {
+    pending += chunk;
+    let at;
+    while ((at = pending.indexOf('\n')) >= 0) {
+      onLine(pending.slice(0, at), child);
+      pending = pending.slice(at + 1);
+    }
+  };
+  return spawnWithTimeout(process.execPath, [file], { timeoutMs, onStdout }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 const blockedScript = (before, ms) => `

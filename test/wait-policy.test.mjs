@@ -63,3 +63,22 @@ test('a lane whose tasks take longer than a spin backs off: most of 100 calls of
   // 200. With it, failed spins double the waits that skip spinning, up to 32.
   assert.ok(r.spins <= 40, `spins: ${r.spins}`);
 });
+
+test('an idle loop thread with nothing pending blocks in Atomics.wait between calls; one with a timer left behind does not', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
+  // Pinned to one core nothing polls, so every wait between two calls is a park: a block when nothing else needs the event loop.
+  const r = await new Promise((resolve, reject) => {
+    const child = spawn(taskset, ['-c', '0', process.execPath, ...scriptArgv(fixturePath('idle-block.mjs'), [], ['200'])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+  assert.ok(r.idle >= 40, `blocks in 400 calls: ${r.idle}`); // ~100 here: most waits come while a 1 ms task runs, and it blocks once it ends
+  assert.equal(r.withTimer, 0, 'a ref\'d timer a task left behind keeps the event loop turning');
+});

@@ -63,7 +63,7 @@ export const CONTROL_BYTES = 512;
 // message. No lock: a thread may die at any instruction (terminate()), so every
 // change is a compare-and-swap or a word written by its only writer, and what a
 // dead thread leaves half done is reclaimed by whoever notices its death.
-export const REGISTRY_ENV_KEY = 'sideloop:registry:v2';
+export const REGISTRY_ENV_KEY = 'sideloop:registry:v3';
 export const LINEAGE_ENV_KEY = 'sideloop:lineage:v1';
 export const REGISTRY_SLOTS = 512;
 export const REGISTRY_HEADER_BYTES = 256;
@@ -73,6 +73,7 @@ export const H_CURSOR = 2; // where the next allocation starts looking: a freed 
 export const H_REG_EPOCH = 3; // bumped on every registration change: a reader whose scan overlapped one scans again
 export const H_DEATHS = 4; // bumped whenever a thread is found dead: cheap "anything to reap?" checks
 export const H_THREADS_FULL = 5; // 1 once a thread could not get a row in the thread table
+export const H_ENDS = 6; // bumped and notified when a loop run ends in a way its loop thread may not announce (wake.ts)
 export const H_WAITS_LOCK = 8; // held (by thread id + 1) while a loop thread checks for a blocking cycle and records its wait
 export const SLOT_BYTES = 2304;
 // Slot layout, in bytes from the slot's start:
@@ -108,7 +109,10 @@ export const T_PARENT = 1; // the nearest ancestor that loaded sideloop, + 1; 0 
 export const T_OS_ID = 2; // the OS thread id where the platform tells it (Linux), else 0
 export const T_EXITING = 3; // 1 once the thread ran its exit handler: it is going
 export const THREADS_OFFSET = REGISTRY_HEADER_BYTES + REGISTRY_SLOTS * SLOT_BYTES;
-export const REGISTRY_BYTES = THREADS_OFFSET + THREAD_ROWS * THREAD_ROW_WORDS * 4;
+// Then one wake word per thread-table row: the row's thread parks on it when blocked in
+// result(), and whoever has news for it (its loop's results, a loop's end) bumps and notifies it.
+export const WAKE_OFFSET = THREADS_OFFSET + THREAD_ROWS * THREAD_ROW_WORDS * 4;
+export const REGISTRY_BYTES = WAKE_OFFSET + THREAD_ROWS * 4;
 
 export const enum IdKind {
   Default = 0,
@@ -149,6 +153,7 @@ export const L_RES_SIDE_TAKEN = 33; // results the submitter has taken from the 
 // Submitter, only when it parks; read by the loop after every batch of results.
 export const L_WAITING = 64; // WAIT_* flags, set by the submitter before it waits
 export const L_OUT_WAITING = 65; // 1 while the submitter's event loop waits for task output (output-watcher.ts)
+export const L_WAKE_ROW = 66; // the submitter's wake word (WAKE_OFFSET) + 1, where it parks when blocked; 0: it parks on L_RES_SEQ
 // Loop, on every result; polled by the submitter.
 export const L_RES_TAIL = 96; // result ring: producer position
 export const L_RES_SIDE = 97; // results posted on the side channel
@@ -226,6 +231,17 @@ export interface LaneBootData {
 export interface LaneAnnouncement {
   readonly kind: 'lane';
   readonly lane: LaneBootData;
+}
+
+/**
+ * What a submitter posts on `lanesChannelName(loopKey)` for a side record sent
+ * before the loop listened on the lane's own channel (lane.ts, EarlyRoute).
+ */
+export interface EarlySideRecord {
+  readonly kind: 'side';
+  /** The lane's channel to the loop (LaneBootData.sideToLoop). */
+  readonly to: string;
+  readonly message: unknown;
 }
 
 export function lanesChannelName(loopKey: string): string {

@@ -45,6 +45,14 @@ export const CORES = typeof availableParallelism === 'function' ? availableParal
 /** With one core, the thread a spinner waits for cannot run until the spinner stops: never spin. */
 export const SPIN_ALLOWED = CORES > 1;
 
+/**
+ * A test seam: a number at globalThis[Symbol.for('sideloop.test.parkSliceMs')], set before
+ * sideloop loads in a thread, replaces that thread's park slices (BLOCKED_*_SLICE_MS,
+ * AWAIT_SLICE_MS), so a test can show that a loop's death wakes a waiter, not a slice's end.
+ */
+const testSliceMs = (globalThis as Record<symbol, unknown>)[Symbol.for('sideloop.test.parkSliceMs')];
+const sliceMs = (ms: number): number => (typeof testSliceMs === 'number' && testSliceMs > 0 ? testSliceMs : ms);
+
 /** After a failed spin a waiter skips 1, then 2, 4, ... up to this many waits before it tries again. */
 export const MAX_SKIP = 32;
 
@@ -129,8 +137,8 @@ export const BLOCKED_SPIN_CHECKS = 256;
  * announced: the first slice is short, and each quiet one doubles, so a long
  * wait wakes rarely yet a death is still seen within half a second.
  */
-export const BLOCKED_FIRST_SLICE_MS = 50;
-export const BLOCKED_MAX_SLICE_MS = 400;
+export const BLOCKED_FIRST_SLICE_MS = sliceMs(50);
+export const BLOCKED_MAX_SLICE_MS = sliceMs(400);
 /** While results stream in, every this many rounds the caller skips the spin to read the clock and the loop's state. */
 export const BLOCKED_CLOCK_EVERY = 64;
 
@@ -285,7 +293,7 @@ export class PollingWait {
 export const AWAIT_HOT_MS = 0.02;
 export const AWAIT_POLL_MS = 0.3;
 /** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
-export const AWAIT_SLICE_MS = 1000;
+export const AWAIT_SLICE_MS = sliceMs(1000);
 
 export function awaitWait(countSpin: () => void, progress: ProgressWatch): PollingWait {
   return new PollingWait(AWAIT_HOT_MS, AWAIT_POLL_MS, countSpin, progress);
@@ -309,4 +317,22 @@ export const LOOP_CLOCK_EVERY = 16;
 
 export function loopWait(countSpin: () => void): PollingWait {
   return new PollingWait(LOOP_HOT_MS, LOOP_POLL_MS, countSpin);
+}
+
+/**
+ * When the loop parks with no task running and nothing else holding its event loop, it first
+ * blocks the thread in Atomics.wait for this long (loop/idle-block.ts): a doorbell then costs
+ * one futex hand-off instead of a trip through V8's task queue and libuv. Long enough for a
+ * caller's next request (awaited or blocking calls one after another); short enough that an
+ * unref'd timer a task left behind runs only this much late.
+ */
+export const LOOP_BLOCK_MS = 2;
+
+/**
+ * Whether the loop thread may block its event loop now: no task runs (a task's timers and I/O
+ * need the event loop), and no more resources hold the event loop than held it when the loop
+ * started (a timer, socket or request a finished task left behind).
+ */
+export function loopMayBlock(tasksRunning: number, resources: number, baseline: number): boolean {
+  return tasksRunning === 0 && resources <= baseline;
 }

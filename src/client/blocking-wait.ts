@@ -1,15 +1,18 @@
 /**
  * How a thread blocks on one call of a lane (SyncFuture.result()): it drains
  * the lane, spins briefly while results are on their way, then parks in
- * Atomics.wait on the lane's result sequence (wait-policy.ts says how long
+ * Atomics.wait on its thread's wake word (channel/wake.ts; the lane's result
+ * sequence for a thread without one), where the loop's results and any
+ * thread that finds the loop dead wake it (wait-policy.ts says how long
  * each). It refuses a wait that could never end: a loop blocking on itself,
  * or (wait-graph.ts) on a loop that is blocked on it in turn. One per lane.
  * @internal
  */
-import { C_LOOP_PARKED, C_PROGRESS, L_RES_SEQ, L_WAITING, WAIT_SYNC } from '../channel/protocol.js';
+import { C_LOOP_PARKED, C_PROGRESS, L_RES_SEQ, L_WAITING, L_WAKE_ROW, WAIT_SYNC } from '../channel/protocol.js';
 import { BlockedWait } from '../channel/wait-policy.js';
 import { DeadlockError, TimeoutError } from '../errors.js';
 import { hostedLoopKey } from '../loop/task-context.js';
+import { threadWake } from '../registry/registry.js';
 import type { Call } from './call.js';
 import type { LoopLink } from './loop-link.js';
 import { enterBlockedWait } from './wait-graph.js';
@@ -21,7 +24,7 @@ export interface BlockedLane {
   readonly link: LoopLink;
   /** Settles every call whose result has arrived. */
   drain(): void;
-  /** True when draining would settle something or send held requests. */
+  /** True when draining would settle something. */
   hasResults(): boolean;
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
   settleIfEnded(): boolean;
@@ -31,6 +34,9 @@ export interface BlockedLane {
 
 export class BlockingWait {
   private readonly wait: BlockedWait;
+  /** Where this thread parks: its wake word, or the lane's L_RES_SEQ for a thread without one. */
+  private readonly parkWords: Int32Array;
+  private readonly parkIndex: number;
 
   constructor(
     private readonly lane: BlockedLane,
@@ -38,6 +44,11 @@ export class BlockingWait {
   ) {
     const words = lane.link.control.words;
     this.wait = new BlockedWait({ words, progressIndex: C_PROGRESS, parkedIndex: C_LOOP_PARKED, countSpin });
+    const wake = threadWake();
+    this.parkWords = wake?.words ?? lane.words;
+    this.parkIndex = wake?.row ?? L_RES_SEQ;
+    // Before the first submit: the loop reads it when it wakes this thread from a blocked wait.
+    Atomics.store(lane.words, L_WAKE_ROW, wake ? wake.row + 1 : 0);
   }
 
   waitFor(call: Call, timeoutMs: number | undefined): void {
@@ -84,9 +95,11 @@ export class BlockingWait {
       if (lane.hasResults()) continue;
       lane.spill(); // nothing may stay behind in this thread while it sleeps
       Atomics.or(words, L_WAITING, WAIT_SYNC);
-      const seq = Atomics.load(words, L_RES_SEQ);
-      if (!lane.hasResults()) {
-        Atomics.wait(words, L_RES_SEQ, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
+      const seq = Atomics.load(this.parkWords, this.parkIndex);
+      // The loop's end is looked at after the word is read: an end marked since the look above
+      // bumped the word (registry/wake.ts), so either it is seen here or the wait returns at once.
+      if (!lane.hasResults() && !lane.link.control.ended) {
+        Atomics.wait(this.parkWords, this.parkIndex, seq, Math.min(wait.sliceMs, deadline - now, giveUpAt - now));
       }
       Atomics.and(words, L_WAITING, ~WAIT_SYNC);
       // Only a park that brought nothing asks whether the loop thread still lives: a

@@ -131,6 +131,7 @@ export class ClientLane implements CallHost {
         return this.settleIfEnded();
       },
       probe: () => this.link.probe?.(),
+      poll: link.poll,
     });
     this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
     drainAtExit(this);
@@ -247,7 +248,6 @@ export class ClientLane implements CallHost {
 
   /** Settles every call whose result has arrived. */
   drain(): void {
-    this.sender.pumpSide();
     if (this.sender.queued > 0) this.sender.flush();
     if (this.answers.hasData()) {
       this.settleFrom(this.boxReader.at(this.answers.offset));
@@ -337,18 +337,9 @@ export class ClientLane implements CallHost {
     this.sender.spill();
   }
 
-  /**
-   * True when results are waiting to be drained, in the ring or on the side
-   * channel, or when draining would send requests held for a loop that now
-   * listens (the loop wakes this thread when it connects the lane).
-   */
+  /** True when results are waiting to be drained, in the ring or on the side channel. */
   hasResults(): boolean {
-    return (
-      this.answers.hasData() ||
-      this.results.hasData() ||
-      Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken ||
-      this.sender.canPumpSide()
-    );
+    return this.answers.hasData() || this.results.hasData() || Atomics.load(this.words, L_RES_SIDE) !== this.sideResultsTaken;
   }
 
   // ---- awaiting ----

@@ -8,6 +8,7 @@
 import { deathCount } from '../registry/reaper.js';
 import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
+import { unwatchEnds, watchEnds } from './end-watch.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
 import { AWAIT_SLICE_MS, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
 
@@ -27,6 +28,8 @@ export interface PolledLane {
   settleArrived(): boolean;
   /** Checks that the loop thread is alive (owner only). */
   probe?(): void;
+  /** A handle's cheap liveness check, made while parked (end-watch.ts). */
+  readonly poll?: (() => void) | undefined;
 }
 
 export class ResultPoller {
@@ -100,9 +103,17 @@ export class ResultPoller {
     this.parked = true;
     this.watchdog ??= setInterval(this.onSlice, AWAIT_SLICE_MS).unref();
     const waited = Atomics.waitAsync(words, L_RES_SEQ, seq);
-    if (waited.async) void waited.value.then(this.onWake);
-    else setImmediate(this.onWake);
+    if (waited.async) {
+      void waited.value.then(this.onWake);
+      // A loop that died with its owner cannot notify the word: whoever found it dead wakes this thread.
+      watchEnds(this.onEnd, this.lane.poll);
+    } else setImmediate(this.onWake);
   }
+
+  /** A loop run ended somewhere (end-watch.ts): look at this lane's loop now. */
+  private readonly onEnd = (): void => {
+    Atomics.notify(this.lane.words, L_RES_SEQ);
+  };
 
   /** Every AWAIT_SLICE_MS: a poller parked all along wakes itself, to notice a loop death nobody announced. */
   private readonly onSlice = (): void => {
@@ -135,6 +146,7 @@ export class ResultPoller {
   private readonly onWake = (): void => {
     this.armed = false;
     this.parked = false;
+    unwatchEnds(this.onEnd);
     const quiet = this.quietSlices >= 2;
     this.quietSlices = 0;
     Atomics.and(this.lane.words, L_WAITING, ~WAIT_ASYNC);

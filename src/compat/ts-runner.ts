@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadsTypeScript } from '../runtime.js';
 
 export const TsRunner = {
   Node: 'node',
@@ -129,8 +130,9 @@ export function setupTsRunner(workerPath: string, execArgv: readonly string[], r
     else throw new Error('No ts runner specified, ts worker path is not supported');
   }
   const addedFlags = runnerFlags(runner, workerPath, execArgv, useEsm, noStripTypes);
-  // Bun loads TypeScript itself, and its Workers ignore flags (sideloop refuses them there): a runner's loader flags add nothing.
-  return { workerPath, addedFlags: process.versions.bun ? [] : addedFlags };
+  // Bun and Deno load TypeScript themselves: a runner's loader flags add nothing (Bun's Workers ignore
+  // flags, and sideloop refuses them there; Deno's refuse --import).
+  return { workerPath, addedFlags: loadsTypeScript ? [] : addedFlags };
 }
 
 /** tsx's loader as seen from the worker file, so a worker finds the tsx installed beside it whatever the cwd. */

@@ -31,7 +31,10 @@ import {
   L_RES_SIDE_TAKEN,
   L_RES_TAIL,
   L_WAITING,
+  L_WAKE_ROW,
   MAX_INLINE_RECORD,
+  WAIT_ASYNC,
+  WAIT_SYNC,
   callIdAfter,
 } from '../channel/protocol.js';
 import { type OutStream, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput, type SideRecord } from '../channel/records.js';
@@ -39,6 +42,7 @@ import { RecordQueue } from '../channel/record-queue.js';
 import { cutIntoPieces } from '../channel/pieces.js';
 import { unsupportedError } from '../runtime.js';
 import { RingReader, RingWriter } from '../channel/ring.js';
+import { wakeRow } from '../channel/wake.js';
 
 /** What the lane knows of a running task: the loop runtime's job. */
 export interface RunningTask {
@@ -109,6 +113,8 @@ export class LoopLane {
     private readonly side: SideChannel,
     /** Takes each request, in the order they were sent. */
     private readonly handle: RequestHandler,
+    /** The registry's thread wake words (channel/wake.ts): a blocked submitter parks on its own. */
+    private readonly wakeWords?: Int32Array,
   ) {
     const views = laneViews(memory);
     this.words = views.words;
@@ -120,13 +126,14 @@ export class LoopLane {
     this.boxReader = new ByteReader(views.header);
   }
 
-  /**
-   * Tells the submitter the loop now listens on the side channel, and wakes it:
-   * a submitter parked with requests held for this moment sends them now.
-   */
+  /** Tells the submitter the loop now listens on the side channel: it stops sending the early way (lane.ts, EarlyRoute). */
   markConnected(): void {
     Atomics.store(this.words, L_CONNECTED, 1);
-    this.wake();
+  }
+
+  /** Takes a side record that came on the loop's lanes channel; false when it is for another lane. */
+  deliverEarly(to: string, message: unknown): boolean {
+    return this.side.deliverEarly(to, message);
   }
 
   hasRequests(): boolean {
@@ -351,9 +358,8 @@ export class LoopLane {
     if (!this.unannounced) return;
     this.unannounced = false;
     if (this.outputUnannounced) this.announceOutput();
-    if (Atomics.load(this.words, L_WAITING) === 0) return;
-    Atomics.add(this.words, L_RES_SEQ, 1);
-    Atomics.notify(this.words, L_RES_SEQ);
+    const waiting = Atomics.load(this.words, L_WAITING);
+    if (waiting !== 0) this.wakeSubmitter(waiting);
   }
 
   /** Wakes a submitter whose event loop waits for output while nothing else waits (output-watcher.ts). */
@@ -364,10 +370,22 @@ export class LoopLane {
     Atomics.notify(this.words, L_OUT_SEQ);
   }
 
-  /** Wakes the submitter regardless (the loop is ending). */
+  /** Wakes the submitter regardless (the loop is ending, or now listens on the side channel). */
   wake(): void {
+    this.wakeSubmitter(Atomics.load(this.words, L_WAITING) | WAIT_ASYNC);
+  }
+
+  /**
+   * Bumps the lane's sequence word and wakes who waits: an awaiting poller
+   * waits on that word; a blocked submitter on its thread's wake word, when
+   * it has one (L_WAKE_ROW), so that a thread that finds this loop dead can
+   * wake it too.
+   */
+  private wakeSubmitter(waiting: number): void {
     Atomics.add(this.words, L_RES_SEQ, 1);
-    Atomics.notify(this.words, L_RES_SEQ);
+    const row = this.wakeWords === undefined ? -1 : Atomics.load(this.words, L_WAKE_ROW) - 1;
+    if (row < 0 || (waiting & WAIT_ASYNC) !== 0) Atomics.notify(this.words, L_RES_SEQ);
+    if (row >= 0 && (waiting & WAIT_SYNC) !== 0) wakeRow(this.wakeWords!, row);
   }
 }
 

@@ -10,13 +10,15 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
 import { debug, slowMs } from '../debug.js';
 import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
+import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
+import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLane } from './loop-lane.js';
 import type { TaskScope } from './task-context.js';
@@ -63,9 +65,17 @@ export class LoopRuntime implements JobSink {
   private progress = 0;
   private readonly wait: PollingWait;
   private readonly endedLanes: EndedLanes | undefined;
+  private readonly idleBlock: IdleBlock;
+  /** The doorbell's value when the loop parked in waitAsync. */
+  private parkBell = 0;
+  /** blockWhileParked is queued. */
+  private blockQueued = false;
+  /** Where blocked submitters park (channel/wake.ts). */
+  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
+    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     this.requests = new TaskRequests(
@@ -77,6 +87,7 @@ export class LoopRuntime implements JobSink {
     // delivers announcements; while the pump spins in the microtask queue it reads the
     // channel itself when the count moves, so a new lane is served even mid-burst.
     this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
+    this.idleBlock = new IdleBlock(this.readsAnnouncements);
     this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
     this.announcements.unref();
     this.announcements.onmessage = (event) => {
@@ -90,8 +101,8 @@ export class LoopRuntime implements JobSink {
   // ---- lanes ----
 
   connect(data: LaneBootData): void {
-    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
-    const lane = new LoopLane(data.memory, side, this.requests.onRequest);
+    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!, undefined, this.readAnnouncements);
+    const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
@@ -99,10 +110,29 @@ export class LoopRuntime implements JobSink {
   }
 
   private onAnnouncement(message: unknown): void {
-    if ((message as LaneAnnouncement | undefined)?.kind !== 'lane') return;
+    const kind = (message as { kind?: unknown } | undefined)?.kind;
+    if (kind === 'side') return this.onEarlySideRecord(message as EarlySideRecord);
+    if (kind !== 'lane') return;
     this.lanesSeen++;
     this.connect((message as LaneAnnouncement).lane);
   }
+
+  /** A side record sent before this loop listened on its lane's channel: it comes after the lane's announcement. */
+  private onEarlySideRecord({ to, message }: EarlySideRecord): void {
+    for (const lane of this.lanes) {
+      if (!lane.deliverEarly(to, message)) continue;
+      return debug('loop %s: a side record from thread %d came before its lane was connected', this.opts.name, lane.threadId);
+    }
+    // Its lane was dropped (its thread ended): the submit is counted cancelled there.
+  }
+
+  /** Reads all the lanes channel holds: a lane draining its side channel looks here for what came early. */
+  private readonly readAnnouncements = (): void => {
+    if (!this.readsAnnouncements) return;
+    for (let received = receiveMessageOnPort(this.announcements as unknown as MessagePort); received; received = receiveMessageOnPort(this.announcements as unknown as MessagePort)) {
+      this.onAnnouncement(received.message);
+    }
+  };
 
   private takeAnnouncedLanes(): void {
     // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
@@ -135,6 +165,11 @@ export class LoopRuntime implements JobSink {
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
+    else if (this.parked && !this.blockQueued) {
+      // After the announcement (queued above): the submitter must hear of its result first.
+      this.blockQueued = true;
+      settledPromise.then(this.blockWhileParked);
+    }
   }
 
   private reportSlow(job: Job, ok: boolean): void {
@@ -223,21 +258,58 @@ export class LoopRuntime implements JobSink {
     const control = this.control;
     const words = control.words;
     Atomics.store(words, C_LOOP_PARKED, 1);
-    const bell = Atomics.load(words, C_DOORBELL);
+    let bell = Atomics.load(words, C_DOORBELL);
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || this.stopAsked()) {
-      Atomics.store(words, C_LOOP_PARKED, 0);
-      this.schedulePump();
-      return;
+    if (this.hasWork() || this.stopAsked()) return this.unpark();
+    // Nothing needs the event loop: block the thread for the next request (idle-block.ts).
+    const blocked = this.idleBlock.block(words, C_DOORBELL, bell, this.tasksRunning());
+    if (blocked === Blocked.Rang) return this.rang();
+    if (blocked === Blocked.TimedOut) {
+      bell = Atomics.load(words, C_DOORBELL);
+      if (this.hasWork() || this.stopAsked()) return this.unpark();
     }
     this.parked = true;
+    this.parkBell = bell;
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
     // net is one interval (safetyNet).
     const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
     if (waited.async) void waited.value.then(this.onParkEnd);
     else this.wake();
+  }
+
+  /** The doorbell rang while the thread was blocked: pump now. */
+  private rang(): void {
+    this.parked = false;
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.endQuiet();
+    if (!this.pumpScheduled) this.hotPump();
+  }
+
+  /**
+   * The last running task finished while the loop was parked in waitAsync (it parked while the
+   * task awaited a timer or I/O): block the thread instead, so the next request costs a futex
+   * hand-off. The pending waitAsync stays; the ring that ends the block resolves it too, and
+   * onParkEnd then finds the loop unparked.
+   */
+  private readonly blockWhileParked = (): void => {
+    this.blockQueued = false;
+    if (!this.parked) return;
+    this.announceAll(); // before the thread stops: the results just written
+    if (this.hasWork() || this.stopAsked()) return this.wake();
+    if (this.idleBlock.block(this.control.words, C_DOORBELL, this.parkBell, this.tasksRunning()) === Blocked.Rang) this.rang();
+  };
+
+  private unpark(): void {
+    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    this.schedulePump();
+  }
+
+  private tasksRunning(): number {
+    let running = 0;
+    for (const lane of this.lanes) running += lane.running.size;
+    return running;
   }
 
   /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
@@ -266,6 +338,12 @@ export class LoopRuntime implements JobSink {
     const before = this.lanes.length;
     this.endedLanes.drop(this.lanes, this.opts.name);
     if (this.lanes.length !== before && this.stopping) this.maybeFinishStop();
+  }
+
+  /** The loop runs (its keep-alive made): starts pumping. */
+  start(): void {
+    this.idleBlock.started();
+    this.wake();
   }
 
   /** Starts pumping: at boot, and whenever something arrives while parked. */

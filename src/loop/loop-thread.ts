@@ -49,5 +49,5 @@ void inheritLoaders(process.execArgv).then(() => {
     Atomics.notify(control.words, 0);
   }
   debug('loop %s: running on thread %d, %s ms after its start()', boot.name, threadId, (performance.timeOrigin + performance.now() - control.startedAt).toFixed(1));
-  runtime.wake();
+  runtime.start();
 });

@@ -31,6 +31,7 @@ import {
 } from '../channel/protocol.js';
 import { fromErrorData, toErrorData } from '../channel/error-codec.js';
 import { findEnd } from './end-log.js';
+import { wakeAllThreads } from './wake.js';
 
 /**
  * The control block of one loop run: a view over a registry slot (protocol.ts)
@@ -84,6 +85,10 @@ export class LoopControl {
       if (Atomics.compareExchange(this.words, C_STATE, cur, next) === cur) break;
     }
     this.ring();
+    // The run ended: its waiters in every thread look now. The loop thread wakes its own lanes
+    // when it ends by itself, but not when it died with its owner, ran out of memory or was
+    // terminated, and nobody else holds those lanes.
+    if (next === LoopState.Stopped || next === LoopState.Crashed) wakeAllThreads(this.memory);
     return true;
   }
 

@@ -16,6 +16,7 @@ import { LoopControl } from './control.js';
 import { recordEnd } from './end-log.js';
 import { lineage } from './lineage.js';
 import { osThreadId, ThreadTable } from './threads.js';
+import { wakeWords } from '../channel/wake.js';
 import {
   C_EXIT_CODE,
   C_STATE,
@@ -357,6 +358,21 @@ const tracked = shared.threads.register(threadId, lineage()[1], osThreadId());
 /** Whether this thread has a row in the thread table (almost always: the table has room for 4096 live threads). */
 export function threadTracked(): boolean {
   return tracked;
+}
+
+/** Where this thread parks when blocked in result(): its wake word (channel/wake.ts). */
+export interface ThreadWake {
+  readonly words: Int32Array;
+  readonly row: number;
+}
+let wake: ThreadWake | null | undefined;
+
+/** This thread's wake word; null for a thread without a row, which parks on its lanes' words instead. */
+export function threadWake(): ThreadWake | null {
+  if (wake !== undefined) return wake;
+  const row = tracked ? shared.threads.rowOf(threadId) : -1;
+  const words = wakeWords(shared.memory);
+  return (wake = row >= 0 && words ? { words, row } : null);
 }
 
 /** This thread's view of the process-wide registry. */

@@ -3,11 +3,12 @@
 // 26, Bun and Deno, and prints a table: passed, failed, skipped (with each skip's reason).
 // The runtimes are installed from npm into a cache outside the project
 // ($SIDELOOP_RUNTIMES_CACHE, default ~/.cache/sideloop-runtimes), once.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnWithTimeout } from '../spawn.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = process.env.SIDELOOP_RUNTIMES_CACHE ?? join(homedir(), '.cache', 'sideloop-runtimes');
@@ -57,21 +58,12 @@ function command(kind, bin, file) {
   return [bin, ['test', '-A', '--no-check', '--unstable-sloppy-imports', file]];
 }
 
-function run(bin, args) {
-  return new Promise((resolve) => {
-    // NO_COLOR, and no FORCE_COLOR at all: Deno forces colour when FORCE_COLOR is set to anything,
-    // '0' included, and the tests' child scripts (which inherit it) then print numbers in colour.
-    const { FORCE_COLOR: _, ...env } = process.env;
-    const child = spawn(bin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1' } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), FILE_TIMEOUT_MS);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out: out.replace(ANSI_COLOR, '') });
-    });
-  });
+async function run(bin, args) {
+  // NO_COLOR, and no FORCE_COLOR at all: Deno forces colour when FORCE_COLOR is set to anything,
+  // '0' included, and the tests' child scripts (which inherit it) then print numbers in colour.
+  const { FORCE_COLOR: _, ...env } = process.env;
+  const { code, signal, out } = await spawnWithTimeout(bin, args, { timeoutMs: FILE_TIMEOUT_MS, cwd: root, env: { ...env, NO_COLOR: '1' } });
+  return { code, signal, out: out.replace(ANSI_COLOR, '') };
 }
 
 /** Counts and failed names from one test process's output, per runner. */

@@ -1,8 +1,8 @@
 // Shared by the stress suite (npm run test:stress): its size, a seeded random generator, and
 // a child-process runner. SIDELOOP_STRESS_SIZE=full (the default) or ci (what CI runs, a few
 // minutes on 2 cores).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnWithTimeout } from '../spawn.mjs';
 
 export const SIZE = process.env.SIDELOOP_STRESS_SIZE === 'ci' ? 'ci' : 'full';
 if (!['ci', 'full', undefined].includes(process.env.SIDELOOP_STRESS_SIZE)) {
@@ -43,31 +43,18 @@ export function seedFromEnv() {
  * Runs `file` (next to this one) in a child Node process with `args`; a hang past
  * `timeoutMs` kills it. Resolves with its exit, output, and the JSON it printed last.
  */
-export function runChild(file, args, { timeoutMs = 60000, execArgv = [], env = {} } = {}) {
+export async function runChild(file, args, { timeoutMs = 60000, execArgv = [], env = {} } = {}) {
   const path = fileURLToPath(new URL(file, import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...execArgv, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      let report;
-      try {
-        report = JSON.parse(last);
-      } catch {
-        report = undefined;
-      }
-      resolve({ code, signal, killed, stdout, stderr, report });
-    });
-  });
+  const run = await spawnWithTimeout(process.execPath, [...execArgv, path, ...args], { timeoutMs, env: { ...process.env, ...env } });
+  const { code, signal, killed, stdout, stderr } = run;
+  const last = stdout.trim().split('\n').pop() ?? '';
+  let report;
+  try {
+    report = JSON.parse(last);
+  } catch {
+    report = undefined;
+  }
+  return { code, signal, killed, stdout, stderr, report };
 }
 
 /** What a failed child run says, for an assertion message. */
