@@ -315,3 +315,24 @@ test('obviouslyBig looks at strings and binary data at the top level (and, for l
   assert.equal(obviouslyBig(late, 10, true), false, 'items past the 16th are not looked at');
   assert.equal(obviouslyBig(late.slice(1), 10, true), true);
 });
+
+test('a caller that may post gets false, and nothing written, for containers past the budget only', () => {
+  const w = new ByteWriter();
+  const wide = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
+  const long = Array.from({ length: 200 }, (_, i) => i);
+  for (const big of [wide, long, [wide], { rows: Array.from({ length: 70 }, () => ({})) }]) {
+    w.reset();
+    w.u8(1);
+    assert.equal(w.value(big, 'The result', owner, false, true), false);
+    assert.equal(w.pos, 1, 'nothing written after what came before');
+    w.reset();
+    assert.equal(w.value(big, 'The result', owner), true, 'without mayPost it is written (by v8)');
+    assert.equal(w.buf[0], T_V8);
+  }
+  // Small values, and values V8 takes for their type (not their size), are still written.
+  for (const small of [1, 'x'.repeat(1000), { a: 1, b: [1, 2] }, [new Date(0)], { m: new Map([[1, 2]]) }, Array.from({ length: 100 }, (_, i) => i)]) {
+    w.reset();
+    assert.equal(w.value(small, 'The result', owner, false, true), true);
+    assert.deepStrictEqual(new ByteReader(w.copy()).value(), structuredClone(small));
+  }
+});
