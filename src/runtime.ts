@@ -31,6 +31,19 @@ export function unsupported(feature: string, why: string): never {
   throw unsupportedError(feature, why);
 }
 
+/**
+ * Whether `value` is a real Map or Set. `instanceof` is not enough: an object made from their
+ * prototype passes it, and their methods then throw (structured clone copies it as a plain object).
+ */
+function isReal<C extends typeof Map | typeof Set>(Class: C, value: object): value is InstanceType<C> {
+  try {
+    Class.prototype.has.call(value, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `value` holds a SharedArrayBuffer anywhere (typed arrays over one included). */
 export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
@@ -38,7 +51,7 @@ export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
   if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
   if (value instanceof ArrayBuffer) return false;
   seen.add(value);
-  const items: Iterable<unknown> = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Object.values(value);
+  const items: Iterable<unknown> = isReal(Map, value) ? [...value.keys(), ...value.values()] : isReal(Set, value) ? value : Object.values(value);
   for (const item of items) if (holdsShared(item, seen)) return true;
   return false;
 }
