@@ -9,7 +9,7 @@ import { isAbsolute } from 'node:path';
 import type { Transferable } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { DedicatedLoop } from './compat/dedicated-loop.js';
-import { EXPECTING_WORKER, type ShimSpec, WORKER_FN } from './compat/synckit-runner.js';
+import { EXPECTING_WORKER, WORKER_FN } from './compat/synckit-runner.js';
 import { setupTsRunner, TsRunner } from './compat/ts-runner.js';
 import { TimeoutError } from './errors.js';
 import { task } from './task.js';
@@ -90,7 +90,7 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   const setup = setupTsRunner(path, userFlags, o.tsRunner);
   // Without flags of its own the loop takes the caller's (sideloop's default); with some, exactly those.
   const flags = setup.addedFlags.length > 0 || userFlags.length > 0 ? [...setup.addedFlags, ...userFlags] : undefined;
-  const shims: ShimSpec[] = o.globalShims === true ? DEFAULT_GLOBAL_SHIMS_PRESET : Array.isArray(o.globalShims) ? o.globalShims : [];
+  const shims: GlobalShim[] = o.globalShims === true ? DEFAULT_GLOBAL_SHIMS_PRESET : Array.isArray(o.globalShims) ? o.globalShims : [];
   if (o.transferList?.length) structuredClone(null, { transfer: o.transferList });
   const loop = new DedicatedLoop('synckit', setup.workerPath, flags);
   // Boot the loop and load the worker file now, as synckit spawns its Worker here; nobody waits on it.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { LoopManager, defineTasks } from '../dist/index.js';
+import { setFlag } from './fixtures/tasks.mjs';
 import { spawnWithTimeout } from './spawn.mjs';
 
 export const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -112,10 +113,7 @@ export function startSignal() {
 
 /** From this thread, what the fixture task setFlag does: releases a task waiting in waitForFlag. */
 export function raiseFlag(buffer, value) {
-  const flags = new Int32Array(buffer);
-  Atomics.store(flags, 1, value);
-  Atomics.store(flags, 0, 1);
-  Atomics.notify(flags, 0);
+  setFlag(buffer, value);
 }
 
 /** Polls `condition` until it holds or `ms` pass; returns whether it held. For effects of thread exits, which land when they land. */

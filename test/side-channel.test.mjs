@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { getOrCreateLoopManager } from '../dist/index.js';
+import { getOrCreateLoopManager, inlineTask } from '../dist/index.js';
 import { distUrl, fixture, tasks } from './helpers.mjs';
 
 const workerSource = `
@@ -52,3 +52,55 @@ test("a new handle's first side-channel record reaches the loop once it listens,
   }
 });
 
+
+// A submitter that blocks on something else right after submitting (its event loop never turns,
+// and it never waits on the future) while the loop is too busy to have connected its new lane:
+// the record used to wait in the submitter for its event loop, so the task never ran (the hang of
+// output.test.mjs's 'thread that has exited' script). It now goes at once on the loop's lanes channel.
+const blockedWorkerSource = `
+import { getOrCreateLoopManager, defineTasks } from ${JSON.stringify(distUrl)};
+import { parentPort, workerData } from 'node:worker_threads';
+const tasks = defineTasks(new URL(${JSON.stringify(fixture('tasks.mjs').href)}));
+const handle = getOrCreateLoopManager({ id: workerData.id, strictlyGet: true });
+const flags = new Int32Array(workerData.flags);
+handle.submitTask(tasks.setFlag(workerData.flags, 7), { returnSyncFuture: true });
+parentPort.postMessage('submitted');
+const end = Date.now() + 5000;
+while (Atomics.load(flags, 0) === 0 && Date.now() < end) Atomics.wait(flags, 0, 0, 50);
+parentPort.postMessage(Atomics.load(flags, 1));
+`;
+
+test('a side-channel record sent before the loop connected the lane reaches it while the submitter stays blocked', { timeout: 30000 }, async () => {
+  const mgr = getOrCreateLoopManager({ id: 'side-blocked' }).start();
+  try {
+    await mgr.submitTask(tasks.echo(0)); // booted
+    // Keeps the loop thread busy, so it cannot read the new lane's announcement before the submit.
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const busy = mgr.submitTask(
+      inlineTask((buffer) => {
+        const words = new Int32Array(buffer);
+        Atomics.store(words, 1, 1);
+        while (Atomics.load(words, 0) === 0) Atomics.wait(words, 0, 0, 20);
+        return 'free';
+      }, gate.buffer),
+    );
+    while (Atomics.load(gate, 1) === 0) await new Promise((r) => setTimeout(r, 5));
+    const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(blockedWorkerSource)), {
+      workerData: { id: 'side-blocked', flags: new SharedArrayBuffer(12) },
+    });
+    const messages = [];
+    const done = new Promise((resolve, reject) => {
+      worker.on('message', (m) => messages.push(m) === 2 && resolve());
+      worker.once('error', reject);
+    });
+    while (messages.length === 0) await new Promise((r) => setTimeout(r, 5));
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    assert.equal(await busy, 'free');
+    await done;
+    await worker.terminate();
+    assert.deepEqual(messages, ['submitted', 7], 'the task ran while its submitter never returned to its event loop');
+  } finally {
+    await mgr[Symbol.asyncDispose]();
+  }
+});

@@ -30,52 +30,44 @@ export function laneViews(memory: SharedArrayBuffer): LaneViews {
 
 type Transferable = ArrayBuffer | MessagePort;
 
-/** Whether postMessage can clone `value` (it takes SharedArrayBuffers, which v8.serialize refuses). */
-export function structurallyCloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Messages in one direction are read synchronously with receiveMessageOnPort,
  * only when a ring record says one is waiting, so neither end listens for them.
  */
 export interface SideChannel {
-  /** False when the other end is gone. */
-  post(message: unknown, transfer?: readonly Transferable[]): boolean;
+  /**
+   * False when the other end is gone. `lead` (a one-item array holding a value)
+   * goes just before `message`, with the transfer list: one record, two
+   * messages (side-records.ts).
+   */
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
   /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
   readonly readsWhileBlocked: boolean;
-  /** Messages held because the other end does not listen yet: pump() sends them once it does. */
-  readonly held: number;
-  /** Whether held messages can be sent now (the other end listens). */
-  canPump(): boolean;
-  /** Sends what waited for the other end to listen. */
-  pump(): void;
+  /**
+   * Takes a message addressed to channel `to` that came ahead of it, on the
+   * loop's lanes channel (EarlyRoute); false when it is for another channel.
+   */
+  deliverEarly(to: string, message: unknown): boolean;
   close(): void;
 }
 
 export class PortSideChannel implements SideChannel {
   readonly canTransfer = true;
   readonly readsWhileBlocked = true;
-  /** A port delivers to its other end whenever it listens: nothing is ever held. */
-  readonly held = 0;
   constructor(readonly port: MessagePort) {
     port.unref();
   }
-  canPump(): boolean {
+  /** A port delivers to its other end from the start: nothing comes another way. */
+  deliverEarly(): boolean {
     return false;
   }
-  pump(): void {}
-  post(message: unknown, transfer?: readonly Transferable[]): boolean {
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
     // MessagePort#postMessage returns false once the other end has been closed or its thread died.
-    const sent = (this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined)(message, transfer);
-    return sent !== false;
+    const postMessage = this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined;
+    if (lead !== undefined && postMessage.call(this.port, lead, transfer) === false) return false;
+    return postMessage.call(this.port, message, lead === undefined ? transfer : undefined) !== false;
   }
   receive(): unknown {
     return receiveMessageOnPort(this.port)?.message;
@@ -86,10 +78,30 @@ export class PortSideChannel implements SideChannel {
 }
 
 /**
+ * How a submitter reaches a loop that has not yet opened its end of a new
+ * lane's channel. A BroadcastChannel delivers only to instances that exist
+ * when it posts, and the loop opens its own only once it has read the lane's
+ * announcement. Messages used to wait in the submitter until then, sent by its
+ * event loop: a thread that submitted and then blocked on something else, or
+ * exited, never sent them, and the task never ran. So they go at once on the
+ * loop's lanes channel, which it always listens on, behind the announcement.
+ */
+export interface EarlyRoute {
+  /**
+   * Whether messages may go on the lane's own channel from now on: the loop
+   * listens there and has taken all `sent` messages sent so far, so the next
+   * one cannot overtake any (the two channels are read apart).
+   */
+  ready(sent: number): boolean;
+  /** Sends a message on the loop's lanes channel. */
+  post(message: unknown): void;
+}
+
+/**
  * For threads that hold no port to the loop: one BroadcastChannel per
- * direction. A BroadcastChannel delivers only to instances that exist when
- * it posts, so until `listening()` says the other end has opened its own,
- * messages wait here.
+ * direction. The submitter's end sends through `early` until the loop's end
+ * listens; the loop's end takes those with deliverEarly, and `pull` reads the
+ * lanes channel when it looks for one that has not come yet.
  */
 export class BroadcastSideChannel implements SideChannel {
   readonly canTransfer = false;
@@ -97,13 +109,15 @@ export class BroadcastSideChannel implements SideChannel {
   readonly readsWhileBlocked = broadcastReadsSync();
   private readonly out: BroadcastChannel;
   private readonly in: BroadcastChannel;
-  private waiting: unknown[] | undefined;
-  /** Messages the event loop delivered before anyone asked for them. */
+  /** Messages posted, wrapping as the lane's count of side records taken does. */
+  private sent = 0;
+  /** Messages that came before anyone asked for them: from the event loop, or the early way. */
   private readonly delivered: unknown[] = [];
   constructor(
     outName: string,
-    inName: string,
-    private readonly listening: () => boolean = () => true,
+    private readonly inName: string,
+    private early?: EarlyRoute,
+    private readonly pull?: () => void,
   ) {
     this.out = new BroadcastChannel(outName);
     this.in = new BroadcastChannel(inName);
@@ -113,25 +127,26 @@ export class BroadcastSideChannel implements SideChannel {
     // them when nobody listens: keep them. A blocked thread reads them with receiveMessageOnPort.
     this.in.onmessage = (event) => this.delivered.push((event as { data: unknown }).data);
   }
-  post(message: unknown): boolean {
-    this.pump();
-    if (this.waiting) this.waiting.push(message);
-    else if (this.listening()) this.out.postMessage(message);
-    else this.waiting = [message];
+  post(message: unknown, _transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
+    if (this.early?.ready(this.sent)) this.early = undefined;
+    // A record and the value ahead of it go the same way (`sent` counts records, as the lane does).
+    if (this.early) {
+      if (lead !== undefined) this.early.post(lead);
+      this.early.post(message);
+    } else {
+      if (lead !== undefined) this.out.postMessage(lead);
+      this.out.postMessage(message);
+    }
+    this.sent = (this.sent + 1) | 0;
     return true;
   }
-  get held(): number {
-    return this.waiting?.length ?? 0;
-  }
-  canPump(): boolean {
-    return this.waiting !== undefined && this.listening();
-  }
-  pump(): void {
-    if (!this.waiting || !this.listening()) return;
-    for (const message of this.waiting) this.out.postMessage(message);
-    this.waiting = undefined;
+  deliverEarly(to: string, message: unknown): boolean {
+    if (to !== this.inName) return false;
+    this.delivered.push(message);
+    return true;
   }
   receive(): unknown {
+    if (this.delivered.length === 0) this.pull?.();
     if (this.delivered.length > 0) return this.delivered.shift();
     // Bun and Deno cannot read a BroadcastChannel synchronously: their messages come as events.
     return this.readsWhileBlocked ? receiveMessageOnPort(this.in as unknown as MessagePort)?.message : undefined;

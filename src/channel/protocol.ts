@@ -233,6 +233,17 @@ export interface LaneAnnouncement {
   readonly lane: LaneBootData;
 }
 
+/**
+ * What a submitter posts on `lanesChannelName(loopKey)` for a side record sent
+ * before the loop listened on the lane's own channel (lane.ts, EarlyRoute).
+ */
+export interface EarlySideRecord {
+  readonly kind: 'side';
+  /** The lane's channel to the loop (LaneBootData.sideToLoop). */
+  readonly to: string;
+  readonly message: unknown;
+}
+
 export function lanesChannelName(loopKey: string): string {
   return `sideloop:lanes:${loopKey}`;
 }

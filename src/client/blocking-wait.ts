@@ -24,7 +24,7 @@ export interface BlockedLane {
   readonly link: LoopLink;
   /** Settles every call whose result has arrived. */
   drain(): void;
-  /** True when draining would settle something or send held requests. */
+  /** True when draining would settle something. */
   hasResults(): boolean;
   /** When the loop has ended, settles what it will never answer. Returns whether it has ended. */
   settleIfEnded(): boolean;

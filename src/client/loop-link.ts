@@ -12,8 +12,14 @@ export interface LoopLink {
   readonly control: LoopControl;
   /** For messages: the manager's name. */
   readonly name: string;
-  /** Owner only: checks that the loop thread is alive, marking the crash if not. */
+  /** Checks that the loop's thread (and, for a handle, its owner) is alive, marking the crash if not. */
   readonly probe?: () => void;
+  /**
+   * Handles only: the same check, cheap and without a message, for an awaiting
+   * thread to make a few times a second while it waits (end-watch.ts): a death
+   * that no thread with sideloop hears of is found by looking.
+   */
+  readonly poll?: () => void;
 }
 
 /** The error for the calls an ended loop will never answer: stopped, or crashed with its exit code and cause. */

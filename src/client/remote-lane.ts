@@ -11,8 +11,17 @@ import type { LoopControl } from '../registry/control.js';
 import { debug } from '../debug.js';
 import { checkRun, onReap } from '../registry/reaper.js';
 import { LoopNotRunningError } from '../errors.js';
-import { createLaneMemory, laneViews, BroadcastSideChannel } from '../channel/lane.js';
-import { C_LANES, C_STATE, L_CONNECTED, LoopState, lanesChannelName, type LaneAnnouncement } from '../channel/protocol.js';
+import { createLaneMemory, laneViews, BroadcastSideChannel, type EarlyRoute } from '../channel/lane.js';
+import {
+  C_LANES,
+  C_STATE,
+  L_CONNECTED,
+  L_REQ_SIDE_TAKEN,
+  LoopState,
+  lanesChannelName,
+  type EarlySideRecord,
+  type LaneAnnouncement,
+} from '../channel/protocol.js';
 
 /** This thread's lanes to other threads' loops: a reap here that ended their loop settles their calls at once. */
 const lanes = new Set<ClientLane>();
@@ -41,18 +50,33 @@ export function connectLane(slot: number, control: LoopControl, name: string): C
   const words = laneViews(memory).words;
   const sideToLoop = `sideloop:side:${loopKey}:${laneId}:in`;
   const sideToSubmitter = `sideloop:side:${loopKey}:${laneId}:out`;
-  const side = new BroadcastSideChannel(sideToLoop, sideToSubmitter, () => Atomics.load(words, L_CONNECTED) !== 0);
-  const announcements = new BroadcastChannel(lanesChannelName(loopKey));
-  const announcement: LaneAnnouncement = { kind: 'lane', lane: { memory, laneId: 0, threadId, sideToLoop, sideToSubmitter } };
-  announcements.postMessage(announcement);
-  announcements.close();
+  const early: EarlyRoute = {
+    ready: (sent) => Atomics.load(words, L_CONNECTED) !== 0 && Atomics.load(words, L_REQ_SIDE_TAKEN) === sent,
+    post: (message) => postOnLanesChannel(loopKey, { kind: 'side', to: sideToLoop, message } satisfies EarlySideRecord),
+  };
+  const side = new BroadcastSideChannel(sideToLoop, sideToSubmitter, early);
+  postOnLanesChannel(loopKey, { kind: 'lane', lane: { memory, laneId: 0, threadId, sideToLoop, sideToSubmitter } } satisfies LaneAnnouncement);
   Atomics.add(control.words, C_LANES, 1);
   control.ring();
   debug('thread %d connected a lane to loop %s (slot %d, run %d)', threadId, name, slot, control.gen);
   // A waiter's slow path checks that the loop's owner and thread live: a death that ran no
   // JavaScript reaches nobody's event loop in time, or at all.
-  const lane = new ClientLane({ loopKey, control, name, probe: () => checkRun(slot, control) }, memory, side);
+  const check = () => checkRun(slot, control);
+  const lane = new ClientLane({ loopKey, control, name, probe: check, poll: check }, memory, side);
   for (const old of lanes) if (old.link.control.ended) lanes.delete(old); // runs that ended before any reap
   lanes.add(lane);
   return lane;
+}
+
+/**
+ * Posts on the loop's lanes channel through a channel opened for it: one kept
+ * open would also receive, and queue unread, every other lane's announcements.
+ */
+function postOnLanesChannel(loopKey: string, message: LaneAnnouncement | EarlySideRecord): void {
+  const channel = new BroadcastChannel(lanesChannelName(loopKey));
+  try {
+    channel.postMessage(message);
+  } finally {
+    channel.close();
+  }
 }

@@ -21,7 +21,7 @@ import {
   MAX_INLINE_RECORD,
   REQ_BOX_OFFSET,
 } from '../channel/protocol.js';
-import type { SideRecord } from '../channel/records.js';
+import type { SideRecord } from '../channel/side-records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingWriter } from '../channel/ring.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -36,9 +36,6 @@ export class RequestSender {
   /** Requests that met a full ring, oldest first. */
   private readonly backlog = new RecordQueue();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Whether the side channel holds records for a loop that does not listen on it yet. */
-  private holding = false;
-  private pumpTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly words: Int32Array,
@@ -107,9 +104,9 @@ export class RequestSender {
   }
 
   /** Posts a record (with arguments or a transfer list, when it has them) on the side channel. */
-  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[]): void {
+  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[], lead?: readonly [unknown]): void {
     try {
-      this.side.post(message, transfer);
+      this.side.post(message, transfer, lead);
     } catch (err) {
       throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
     }
@@ -118,42 +115,10 @@ export class RequestSender {
     this.publishSide();
   }
 
-  /**
-   * Tells the loop how many side records it can receive. Records the side
-   * channel holds (a new lane's BroadcastChannel, before the loop listens)
-   * are not counted until sent: counted, they kept the loop polling for what
-   * it could not receive, and the record waited until this thread next
-   * drained (an awaiting thread parked for a second). Later records still
-   * follow them on the side channel: sideBusy() counts every record posted here.
-   */
+  /** Tells the loop how many side records it can receive, and wakes it if it parked. */
   private publishSide(): void {
-    const held = this.side.held;
-    Atomics.store(this.words, L_REQ_SIDE, (this.sideSent - held) | 0);
+    Atomics.store(this.words, L_REQ_SIDE, this.sideSent);
     this.control.ringIfParked();
-    this.holding = held > 0;
-    if (this.holding) this.schedulePump();
-  }
-
-  /** Whether held side records can go now: the loop listens. Cheap when none are held. */
-  canPumpSide(): boolean {
-    return this.holding && this.side.canPump();
-  }
-
-  /** Sends side records held for a loop that now listens (at every drain, and on a timer). */
-  pumpSide(): void {
-    if (!this.holding || !this.side.canPump()) return;
-    this.side.pump();
-    this.publishSide();
-  }
-
-  private schedulePump(): void {
-    if (this.pumpTimer) return;
-    this.pumpTimer = setTimeout(() => {
-      this.pumpTimer = undefined;
-      this.pumpSide();
-      if (this.holding) this.schedulePump();
-    }, 1);
-    this.pumpTimer.unref();
   }
 
   /** Requests the side channel still holds for the loop: while any do, later ones follow them there, to keep the order. */

@@ -28,6 +28,8 @@ export interface PolledLane {
   settleArrived(): boolean;
   /** Checks that the loop thread is alive (owner only). */
   probe?(): void;
+  /** A handle's cheap liveness check, made while parked (end-watch.ts). */
+  readonly poll?: (() => void) | undefined;
 }
 
 export class ResultPoller {
@@ -104,7 +106,7 @@ export class ResultPoller {
     if (waited.async) {
       void waited.value.then(this.onWake);
       // A loop that died with its owner cannot notify the word: whoever found it dead wakes this thread.
-      watchEnds(this.onEnd);
+      watchEnds(this.onEnd, this.lane.poll);
     } else setImmediate(this.onWake);
   }
 

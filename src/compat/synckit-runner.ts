@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import type { GlobalShim } from '../synckit.js';
 
 /** Set while a loop thread loads a worker file: `runAsWorker` registers only then. */
 export const EXPECTING_WORKER = Symbol.for('sideloop.synckit.expecting');
@@ -15,16 +16,8 @@ export const WORKER_FN = Symbol.for('sideloop.synckit.worker');
 type WorkerFn = (...args: unknown[]) => unknown;
 type SynckitGlobals = { [EXPECTING_WORKER]?: boolean; [WORKER_FN]?: WorkerFn };
 
-/** synckit's GlobalShim, as sent to the loop. */
-export interface ShimSpec {
-  moduleName: string;
-  globalName?: string;
-  named?: string | null;
-  conditional?: boolean;
-}
-
 /** Imports a shim's module as seen from the worker file; a module that is not installed is skipped, as in synckit. */
-async function applyShim(shim: ShimSpec, workerPath: string): Promise<void> {
+async function applyShim(shim: GlobalShim, workerPath: string): Promise<void> {
   let href: string;
   try {
     href = shim.moduleName.startsWith('node:') ? shim.moduleName : pathToFileURL(createRequire(workerPath).resolve(shim.moduleName)).href;
@@ -40,7 +33,7 @@ async function applyShim(shim: ShimSpec, workerPath: string): Promise<void> {
 
 let loading: Promise<WorkerFn> | undefined;
 
-async function load(workerPath: string, shims: readonly ShimSpec[]): Promise<WorkerFn> {
+async function load(workerPath: string, shims: readonly GlobalShim[]): Promise<WorkerFn> {
   for (const shim of shims) await applyShim(shim, workerPath);
   const g = globalThis as SynckitGlobals;
   g[EXPECTING_WORKER] = true;
@@ -55,7 +48,7 @@ async function load(workerPath: string, shims: readonly ShimSpec[]): Promise<Wor
  * once. What the worker writes to stdout and stderr reaches the caller before
  * the call returns, as sideloop carries every task's output.
  */
-export async function synckitCall(workerPath: string, shims: readonly ShimSpec[], args: unknown[]): Promise<unknown> {
+export async function synckitCall(workerPath: string, shims: readonly GlobalShim[], args: unknown[]): Promise<unknown> {
   const fn = await (loading ??= load(workerPath, shims));
   return fn(...args);
 }
@@ -64,7 +57,7 @@ export async function synckitCall(workerPath: string, shims: readonly ShimSpec[]
  * Started when the function is made, as synckit starts its Worker then: the loop boots and the
  * worker file loads while the caller goes on. A failure waits for the first call to be thrown.
  */
-export async function synckitLoad(workerPath: string, shims: readonly ShimSpec[]): Promise<void> {
+export async function synckitLoad(workerPath: string, shims: readonly GlobalShim[]): Promise<void> {
   try {
     await (loading ??= load(workerPath, shims));
   } catch {}

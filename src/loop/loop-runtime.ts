@@ -10,7 +10,7 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
 import { debug, slowMs } from '../debug.js';
@@ -103,7 +103,7 @@ export class LoopRuntime implements JobSink {
   // ---- lanes ----
 
   connect(data: LaneBootData): void {
-    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!);
+    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!, undefined, this.readAnnouncements);
     const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
     lane.threadId = data.threadId ?? -1;
     this.lanes.push(lane);
@@ -112,10 +112,29 @@ export class LoopRuntime implements JobSink {
   }
 
   private onAnnouncement(message: unknown): void {
-    if ((message as LaneAnnouncement | undefined)?.kind !== 'lane') return;
+    const kind = (message as { kind?: unknown } | undefined)?.kind;
+    if (kind === 'side') return this.onEarlySideRecord(message as EarlySideRecord);
+    if (kind !== 'lane') return;
     this.lanesSeen++;
     this.connect((message as LaneAnnouncement).lane);
   }
+
+  /** A side record sent before this loop listened on its lane's channel: it comes after the lane's announcement. */
+  private onEarlySideRecord({ to, message }: EarlySideRecord): void {
+    for (const lane of this.lanes) {
+      if (!lane.deliverEarly(to, message)) continue;
+      return debug('loop %s: a side record from thread %d came before its lane was connected', this.opts.name, lane.threadId);
+    }
+    // Its lane was dropped (its thread ended): the submit is counted cancelled there.
+  }
+
+  /** Reads all the lanes channel holds: a lane draining its side channel looks here for what came early. */
+  private readonly readAnnouncements = (): void => {
+    if (!this.readsAnnouncements) return;
+    for (let received = receiveMessageOnPort(this.announcements as unknown as MessagePort); received; received = receiveMessageOnPort(this.announcements as unknown as MessagePort)) {
+      this.onAnnouncement(received.message);
+    }
+  };
 
   private takeAnnouncedLanes(): void {
     // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
