@@ -129,18 +129,23 @@ export class ByteWriter {
    * `argList` says `value` is an argument list sideloop made itself (rest
    * parameters): it has no holes and no named properties, so the flat path
    * need not look for them.
+   * `mayPost` says the caller can send the value itself by postMessage: then a
+   * value too big for the compact encoding is not written, and value() returns
+   * false (see payload-route.ts for why); otherwise it returns true.
    */
-  value(value: unknown, role: string, owner: { readonly label: string }, argList = false): void {
-    if (this.flat(value, argList)) return;
+  value(value: unknown, role: string, owner: { readonly label: string }, argList = false, mayPost = false): boolean {
+    if (this.flat(value, argList)) return true;
     const start = this.pos;
     this.containers.length = 0;
     this.budget = WORK_BUDGET;
     try {
-      if (this.compact(value, 0) !== FALLBACK) return;
+      if (this.compact(value, 0) !== FALLBACK) return true;
     } catch (err) {
       if (!(err instanceof RangeError)) throw err; // a string too long for compact form
     }
     this.pos = start;
+    // Past the budget, V8's clone is the faster route, and postMessage's faster than our bytes (payload-route.ts).
+    if (mayPost && this.overBudget()) return false;
     this.u8(T_V8);
     let data: Buffer;
     try {
@@ -149,6 +154,12 @@ export class ByteWriter {
       throw cloneFailure(value, err, role, owner);
     }
     this.bytes(data);
+    return true;
+  }
+
+  /** Whether the compact walk gave up for the value's size (not for a type it does not encode). */
+  private overBudget(): boolean {
+    return this.budget < 0 || this.containers.length >= MAX_CONTAINERS;
   }
 
   /**

@@ -35,8 +35,12 @@ type Transferable = ArrayBuffer | MessagePort;
  * only when a ring record says one is waiting, so neither end listens for them.
  */
 export interface SideChannel {
-  /** False when the other end is gone. */
-  post(message: unknown, transfer?: readonly Transferable[]): boolean;
+  /**
+   * False when the other end is gone. `lead` (a one-item array holding a value)
+   * goes just before `message`, with the transfer list: one record, two
+   * messages (side-records.ts).
+   */
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
   /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
@@ -59,10 +63,11 @@ export class PortSideChannel implements SideChannel {
   deliverEarly(): boolean {
     return false;
   }
-  post(message: unknown, transfer?: readonly Transferable[]): boolean {
+  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
     // MessagePort#postMessage returns false once the other end has been closed or its thread died.
-    const sent = (this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined)(message, transfer);
-    return sent !== false;
+    const postMessage = this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined;
+    if (lead !== undefined && postMessage.call(this.port, lead, transfer) === false) return false;
+    return postMessage.call(this.port, message, lead === undefined ? transfer : undefined) !== false;
   }
   receive(): unknown {
     return receiveMessageOnPort(this.port)?.message;
@@ -122,10 +127,16 @@ export class BroadcastSideChannel implements SideChannel {
     // them when nobody listens: keep them. A blocked thread reads them with receiveMessageOnPort.
     this.in.onmessage = (event) => this.delivered.push((event as { data: unknown }).data);
   }
-  post(message: unknown): boolean {
+  post(message: unknown, _transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
     if (this.early?.ready(this.sent)) this.early = undefined;
-    if (this.early) this.early.post(message);
-    else this.out.postMessage(message);
+    // A record and the value ahead of it go the same way (`sent` counts records, as the lane does).
+    if (this.early) {
+      if (lead !== undefined) this.early.post(lead);
+      this.early.post(message);
+    } else {
+      if (lead !== undefined) this.out.postMessage(lead);
+      this.out.postMessage(message);
+    }
     this.sent = (this.sent + 1) | 0;
     return true;
   }

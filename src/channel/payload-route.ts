@@ -2,6 +2,20 @@
  * Which way a value travels between threads: encoded into a record (the box,
  * a ring, or the side channel as record bytes), or handed as it is to
  * `postMessage` on the lane's side channel, which clones it natively.
+ *
+ * - Primitives, strings and small plain arrays and objects: the compact codec
+ *   (codec.ts), a few times faster than any clone.
+ * - Big strings and binary data (over a ring record): postMessage, at once
+ *   (obviouslyBig): one native copy beats our encoding.
+ * - Plain containers past the compact codec's work budget (ByteWriter.value
+ *   returns false when the caller may post): postMessage. Measured (issue 13,
+ *   docs/performance.md): Node's own message serializer and deserializer cost
+ *   0.6x what `v8.Serializer`/`v8.Deserializer` plus our record bytes cost, from
+ *   a 16-key object (~500 bytes) to 1 MiB, end to end and in one thread.
+ * - Other types (Dates, Maps, shared references...) in small values: V8's
+ *   serializer into the record, as before.
+ * - Results where a blocked thread cannot read the side channel (Bun, Deno):
+ *   the record, as before (readsWhileBlocked).
  * @internal
  */
 

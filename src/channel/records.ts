@@ -13,6 +13,8 @@
  */
 import type { ByteReader, ByteWriter } from './codec.js';
 import type { ErrorData } from './error-codec.js';
+import type { SideRecord } from './side-records.js';
+import { TaskSerializationError } from '../errors.js';
 
 // ---- requests (submitter -> loop) ----
 
@@ -62,15 +64,6 @@ export const enum OutStream {
   Stderr = 2,
 }
 
-/** A message on a side channel: one record, and for SUBMIT_ARGS_ON_SIDE, the arguments. */
-export interface SideRecord {
-  readonly record: Uint8Array;
-  /** Arguments sent with a transfer list, or that only postMessage can clone. */
-  readonly args?: unknown[];
-  /** A result that only postMessage can clone (Res.OkOnSide). */
-  readonly value?: unknown;
-}
-
 /** What names a task in serialization errors. */
 type Owner = { readonly label: string };
 
@@ -101,10 +94,13 @@ export function writeSubmitHead(
   if (taskType !== null) w.str(taskType);
 }
 
-/** Throws TaskSerializationError for what v8.serialize refuses. */
-export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner): void {
+/**
+ * Throws TaskSerializationError for what v8.serialize refuses. False (nothing
+ * written) when `mayPost` and the arguments should go by postMessage instead.
+ */
+export function writeSubmitArgs(w: ByteWriter, args: readonly unknown[], task: Owner, mayPost = false): boolean {
   // The list comes from rest parameters (task.ts): no holes, no named properties.
-  w.value(args, 'The arguments', task, true);
+  return w.value(args, 'The arguments', task, true, mayPost);
 }
 
 export function writeCancel(w: ByteWriter, callId: number, timedOut: boolean): void {
@@ -170,9 +166,23 @@ export function readSubmitHead(r: ByteReader, into: SubmitHead): void {
   into.taskType = flags & SUBMIT_HAS_TYPE ? r.str() : null;
 }
 
+/** Why the arguments posted ahead of a Submit read by `r` could not be read (side-records.ts). */
+const argsLost = new WeakMap<ByteReader, unknown>();
+
+/** Says that the Submit `r` reads lost its arguments on the side channel, and why: readSubmitArgs throws. */
+export function markArgsLost(r: ByteReader, why: unknown): void {
+  argsLost.set(r, why);
+}
+
 /** The Submit's arguments: after its head in the record, or those that came on the side channel. */
 export function readSubmitArgs(r: ByteReader, head: SubmitHead, sideArgs: unknown[] | undefined): unknown[] {
-  return head.flags & SUBMIT_ARGS_ON_SIDE ? sideArgs! : (r.value() as unknown[]);
+  if (!(head.flags & SUBMIT_ARGS_ON_SIDE)) return r.value() as unknown[];
+  if (argsLost.has(r)) throw unreadable('The arguments', argsLost.get(r));
+  return sideArgs!;
+}
+
+function unreadable(what: string, why: unknown): TaskSerializationError {
+  return new TaskSerializationError(`${what} could not be read in the receiving thread: ${(why as Error)?.message ?? String(why)}`, '', { cause: why });
 }
 
 /** A Cancel's fields after its kind: the call id, and whether its deadline passed (else it was cancelled). */
@@ -183,11 +193,15 @@ export function readCancel(r: ByteReader): { readonly callId: number; readonly t
 
 // ---- results ----
 
-/** Throws TaskSerializationError for what v8.serialize refuses (the record is then incomplete). */
-export function writeOk(w: ByteWriter, callId: number, value: unknown, task: Owner): void {
+/**
+ * Throws TaskSerializationError for what v8.serialize refuses (the record is
+ * then incomplete). False (the record is incomplete) when `mayPost` and the
+ * value should go by postMessage instead (writeOkOnSide).
+ */
+export function writeOk(w: ByteWriter, callId: number, value: unknown, task: Owner, mayPost = false): boolean {
   w.u8(Res.Ok);
   w.u32(callId);
-  w.value(value, 'The result', task);
+  return w.value(value, 'The result', task, false, mayPost);
 }
 
 /** The record of a result whose value travels beside it on the side channel. */
@@ -220,7 +234,9 @@ export function readResultHead(r: ByteReader, into: ResultHead): void {
 
 /** The value of an Ok or OkOnSide result (from `side`, the message that carried the record). */
 export function readOkValue(r: ByteReader, head: ResultHead, side: SideRecord | undefined): unknown {
-  return head.kind === Res.OkOnSide ? side?.value : r.value();
+  if (head.kind !== Res.OkOnSide) return r.value();
+  if (side?.lost !== undefined) throw unreadable('The result', side.lost);
+  return side?.value;
 }
 
 /**

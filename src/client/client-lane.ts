@@ -10,6 +10,7 @@ import { CallTable } from '../channel/call-table.js';
 import { ByteReader, ByteWriter } from '../channel/codec.js';
 import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { fromErrorData } from '../channel/error-codec.js';
+import { type SideRecord, SideRecordReader } from '../channel/side-records.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import { PieceJoiner } from '../channel/pieces.js';
@@ -45,7 +46,6 @@ import {
   writeDefineFn,
   writeSubmitArgs,
   writeSubmitHead,
-  type SideRecord,
 } from '../channel/records.js';
 import { RingReader } from '../channel/ring.js';
 import { ProgressWatch } from '../channel/wait-policy.js';
@@ -94,6 +94,7 @@ export class ClientLane implements CallHost {
   private submits = 0;
   private nextCallId: number;
   private sideResultsTaken = 0;
+  private readonly sideRecords: SideRecordReader;
   /** The result being settled: one object for every record. */
   private readonly head = newResultHead();
   private readonly blocking: BlockingWait;
@@ -110,6 +111,7 @@ export class ClientLane implements CallHost {
     firstCallId = FIRST_CALL_ID,
   ) {
     this.nextCallId = firstCallId >>> 0;
+    this.sideRecords = new SideRecordReader(side);
     const views = laneViews(memory);
     this.words = views.words;
     // When a long burst fills the request ring, the loop's answers wait too: take them meanwhile.
@@ -185,13 +187,13 @@ export class ClientLane implements CallHost {
     const w = this.header(call, fnId, taskType, timeoutMs, false);
     let encoded = true;
     try {
-      writeSubmitArgs(w, task.args, task);
+      encoded = writeSubmitArgs(w, task.args, task, true);
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (!(err instanceof PostMessageOnly)) throw err;
-      encoded = false;
+      return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
     }
-    if (!encoded) return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    if (!encoded) return this.postBigArgs(call, fnId, task, taskType, timeoutMs);
     // A record too big for the ring goes on the side channel as the bytes already made (sender.send):
     // cloning the arguments again would serialize them twice.
     if (w.pos > MAX_INLINE_RECORD) return this.sender.send(w);
@@ -216,9 +218,25 @@ export class ClientLane implements CallHost {
     return w;
   }
 
+  /**
+   * Arguments too big for the compact encoding go as they are: postMessage's native clone
+   * costs less than V8's serializer and our bytes (payload-route.ts). When postMessage refuses
+   * them, encoding them says why, naming the offending part.
+   */
+  private postBigArgs(call: Call, fnId: number, task: Task, taskType: string | null, timeoutMs: number | undefined): void {
+    try {
+      return this.postArgs(this.header(call, fnId, taskType, timeoutMs, true), task, undefined);
+    } catch (err) {
+      if (!(err instanceof TaskSerializationError)) throw err;
+    }
+    const w = this.header(call, fnId, taskType, timeoutMs, false);
+    writeSubmitArgs(w, task.args, task);
+    this.sender.send(w);
+  }
+
   private postArgs(w: ByteWriter, task: Task, transfer: SubmitOptions['transfer']): void {
     this.sender.spill();
-    this.sender.post({ record: w.copy(), args: task.args as unknown[] }, transfer);
+    this.sender.post({ record: w.copy() }, transfer, [task.args]);
   }
 
   private define(task: Task): number {
@@ -260,7 +278,7 @@ export class ClientLane implements CallHost {
     }
     const posted = Atomics.load(this.words, L_RES_SIDE);
     while (this.sideResultsTaken !== posted) {
-      const message = this.side.receive() as SideRecord | undefined;
+      const message = this.sideRecords.next();
       if (message === undefined) break;
       this.sideResultsTaken = (this.sideResultsTaken + 1) | 0; // wraps as the shared word does
       Atomics.store(this.words, L_RES_SIDE_TAKEN, this.sideResultsTaken);

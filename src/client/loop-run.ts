@@ -18,6 +18,7 @@ import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
+import { ignoresWorkerExecArgv } from '../runtime.js';
 import { resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
@@ -56,7 +57,7 @@ export class LoopRun {
   /** The port whose other end the loop thread holds: posting on it fails once the thread is gone. */
   private readonly lifePort: MessagePort;
   private lastError: unknown;
-  /** The loop thread's entry file, and the boot guard beside it (undefined: none, a bundle left it behind). */
+  /** The loop thread's entry file, and the boot guard it preloads (undefined: none beside it, or a runtime whose Workers run no preload). */
   private readonly entry: URL;
   private readonly guard: string | undefined;
 
@@ -71,7 +72,8 @@ export class LoopRun {
     // First, so that a missing entry changes nothing: LoopEntryNotFoundError, and the manager stays as it was.
     const entry = seams.entry ?? resolveLoopEntry(options.loopEntry);
     this.entry = entry;
-    this.guard = bootGuard(entry);
+    // Where a Worker runs no preload (Bun, Deno), the guard's --require would only show in task code's process.execArgv.
+    this.guard = ignoresWorkerExecArgv ? undefined : bootGuard(entry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -94,7 +96,7 @@ export class LoopRun {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv: withBootGuard(execArgv, bootGuard(entry)),
+        execArgv: withBootGuard(execArgv, this.guard),
         ...(options.env && { env: options.env }),
       });
     try {

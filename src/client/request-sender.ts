@@ -21,7 +21,7 @@ import {
   MAX_INLINE_RECORD,
   REQ_BOX_OFFSET,
 } from '../channel/protocol.js';
-import type { SideRecord } from '../channel/records.js';
+import type { SideRecord } from '../channel/side-records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingWriter } from '../channel/ring.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -104,9 +104,9 @@ export class RequestSender {
   }
 
   /** Posts a record (with arguments or a transfer list, when it has them) on the side channel. */
-  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[]): void {
+  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[], lead?: readonly [unknown]): void {
     try {
-      this.side.post(message, transfer);
+      this.side.post(message, transfer, lead);
     } catch (err) {
       throw new TaskSerializationError(`A task could not be sent to the loop: ${(err as Error).message}`, '', { cause: err });
     }

@@ -37,7 +37,8 @@ import {
   WAIT_SYNC,
   callIdAfter,
 } from '../channel/protocol.js';
-import { type OutStream, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput, type SideRecord } from '../channel/records.js';
+import { type OutStream, markArgsLost, peekCallId, writeErr, writeOk, writeOkOnSide, writeOutput } from '../channel/records.js';
+import { type SideRecord, SideRecordReader } from '../channel/side-records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { cutIntoPieces } from '../channel/pieces.js';
 import { unsupportedError } from '../runtime.js';
@@ -72,6 +73,7 @@ export class LoopLane {
   /** The submitter has read every answer boxed so far (it said so with the boxed request). */
   private answerBoxFree = false;
   private sideTaken = 0;
+  private readonly sideRecords: SideRecordReader;
   private resultsOnSide = 0;
   /** Results that met a full ring, oldest first. */
   private readonly backlog = new RecordQueue();
@@ -116,6 +118,7 @@ export class LoopLane {
     /** The registry's thread wake words (channel/wake.ts): a blocked submitter parks on its own. */
     private readonly wakeWords?: Int32Array,
   ) {
+    this.sideRecords = new SideRecordReader(side);
     const views = laneViews(memory);
     this.words = views.words;
     this.requests = new RingReader(views.words, L_REQ_HEAD, L_REQ_TAIL, views.requests);
@@ -163,13 +166,14 @@ export class LoopLane {
     const posted = Atomics.load(this.words, L_REQ_SIDE);
     let count = this.requests.hasData() ? this.requests.drain(this.onRingRecord) : 0;
     while (this.sideTaken !== posted) {
-      const message = this.side.receive() as SideRecord | undefined;
+      const message = this.sideRecords.next();
       if (message === undefined) break;
       this.sideTaken = (this.sideTaken + 1) | 0; // wraps as the shared word does
       Atomics.store(this.words, L_REQ_SIDE_TAKEN, this.sideTaken);
       const r = new ByteReader(message.record);
       this.boxFirst(r);
-      this.handle(this, r, message.args);
+      if (message.lost !== undefined) markArgsLost(r, message.lost);
+      this.handle(this, r, message.value as unknown[] | undefined);
       count++;
     }
     if (boxed && this.box.taken === boxedTaken && this.box.hasData()) {
@@ -210,7 +214,12 @@ export class LoopLane {
     if (sideReadable && obviouslyBig(value, MAX_INLINE_RECORD)) return this.postValue(callId, value);
     const w = scratch.reset();
     try {
-      writeOk(w, callId, value, owner);
+      // Too big for the compact encoding, it goes as it is: postMessage's native clone costs less
+      // (payload-route.ts). Where postMessage refuses it, the codec says why (or sends its bytes).
+      if (!writeOk(w, callId, value, owner, sideReadable)) {
+        if (this.tryPostValue(callId, value)) return;
+        writeOk(scratch.reset(), callId, value, owner);
+      }
     } catch (err) {
       // What v8.serialize refuses but postMessage clones (a SharedArrayBuffer, say) goes on the side channel.
       if (err instanceof PostMessageOnly) {
@@ -238,12 +247,22 @@ export class LoopLane {
     this.flush();
   }
 
+  /** postValue, or false when postMessage refuses the value (a function in it, say). */
+  private tryPostValue(callId: number, value: unknown): boolean {
+    try {
+      this.postValue(callId, value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private postValue(callId: number, value: unknown): void {
     if (callId === this.boxCallId) this.boxCallId = -1;
     this.spill(); // task output held back goes first, so the caller has it when its call settles
     const w = scratch.reset();
     writeOkOnSide(w, callId);
-    this.post({ record: w.copy(), value });
+    this.post({ record: w.copy() }, [value]);
     this.unannounced = true;
   }
 
@@ -311,8 +330,8 @@ export class LoopLane {
     return true;
   }
 
-  private post(message: SideRecord): void {
-    this.side.post(message);
+  private post(message: SideRecord, lead?: readonly [unknown]): void {
+    this.side.post(message, undefined, lead);
     this.resultsOnSide = (this.resultsOnSide + 1) | 0;
     Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
   }

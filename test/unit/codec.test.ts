@@ -181,11 +181,9 @@ test('arrays with properties of their own keep them, as structuredClone does', (
   assert.deepStrictEqual(roundTrip(holey).copy, structuredClone(holey));
 });
 
-// Bun has no base v8.Serializer: its v8.serialize writes views as copies of their bytes.
-const noBaseSerializer = process.versions.bun ? 'Bun has no v8.Serializer, so views are copied (skipped on bun)' : false;
-if (noBaseSerializer) console.log(`# sideloop-skip: ${noBaseSerializer}`); // for test/runtimes/run.mjs's table
-
-test('Buffers come back as the Uint8Array structuredClone gives, and views keep their offset and shared buffer', { skip: noBaseSerializer }, () => {
+// On Bun too, which has no base v8.Serializer: its v8.serialize keeps views' offsets and shared
+// buffers, and the Buffers it gives back become the Uint8Arrays structured clone gives (v8-clone.ts).
+test('Buffers come back as the Uint8Array structuredClone gives, and views keep their offset and shared buffer', () => {
   const copy = new ByteReader(encode(Buffer.from('hi'))).value();
   assert.equal(Object.getPrototypeOf(copy), Uint8Array.prototype);
   const memory = new ArrayBuffer(16);
@@ -316,4 +314,25 @@ test('obviouslyBig looks at strings and binary data at the top level (and, for l
   const late = [...Array.from({ length: 16 }, () => 0), 'x'.repeat(11)];
   assert.equal(obviouslyBig(late, 10, true), false, 'items past the 16th are not looked at');
   assert.equal(obviouslyBig(late.slice(1), 10, true), true);
+});
+
+test('a caller that may post gets false, and nothing written, for containers past the budget only', () => {
+  const w = new ByteWriter();
+  const wide = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
+  const long = Array.from({ length: 200 }, (_, i) => i);
+  for (const big of [wide, long, [wide], { rows: Array.from({ length: 70 }, () => ({})) }]) {
+    w.reset();
+    w.u8(1);
+    assert.equal(w.value(big, 'The result', owner, false, true), false);
+    assert.equal(w.pos, 1, 'nothing written after what came before');
+    w.reset();
+    assert.equal(w.value(big, 'The result', owner), true, 'without mayPost it is written (by v8)');
+    assert.equal(w.buf[0], T_V8);
+  }
+  // Small values, and values V8 takes for their type (not their size), are still written.
+  for (const small of [1, 'x'.repeat(1000), { a: 1, b: [1, 2] }, [new Date(0)], { m: new Map([[1, 2]]) }, Array.from({ length: 100 }, (_, i) => i)]) {
+    w.reset();
+    assert.equal(w.value(small, 'The result', owner, false, true), true);
+    assert.deepStrictEqual(new ByteReader(w.copy()).value(), structuredClone(small));
+  }
 });
