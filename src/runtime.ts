@@ -102,13 +102,21 @@ export function checkResourceLimits(limits: unknown): void {
 }
 
 /**
- * Bun 1.4 ignores a Worker's execArgv: it only shows the flags in the worker's process.execArgv,
- * running no preload and applying no flag, so the loop thread would silently run without them.
- * An empty list asks for nothing, and is what Bun does anyway.
+ * Whether a Worker's execArgv is only shown in the worker's process.execArgv, running no preload
+ * and applying no flag. Bun 1.4 takes any flag that way. Deno 2.9 refuses some (--import, V8's
+ * --expose-gc, unknown ones) and takes the rest that way: --require runs nothing, --conditions
+ * resolves nothing, --max-old-space-size limits nothing.
+ */
+export const ignoresWorkerExecArgv: boolean = versions.bun !== undefined || deno !== undefined;
+
+/**
+ * Refuses execArgv flags where a Worker ignores them (ignoresWorkerExecArgv): the loop thread
+ * would silently run without them. An empty list asks for nothing, and is what happens anyway.
  */
 export function checkExecArgv(execArgv: readonly string[] | undefined): void {
-  if (execArgv !== undefined && execArgv.length > 0 && versions.bun !== undefined) {
-    unsupported('The "execArgv" option', `Bun ignores a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
+  if (execArgv !== undefined && execArgv.length > 0 && ignoresWorkerExecArgv) {
+    const who = versions.bun !== undefined ? 'Bun ignores' : 'Deno refuses or ignores';
+    unsupported('The "execArgv" option', `${who} a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
   }
 }
 
