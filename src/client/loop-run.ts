@@ -17,6 +17,7 @@ import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
+import { ignoresWorkerExecArgv } from '../runtime.js';
 import { resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
@@ -88,7 +89,8 @@ export class LoopRun {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv: withBootGuard(execArgv, bootGuard(entry)),
+        // Where a Worker runs no preload (Bun, Deno), the guard's --require would only show in task code's process.execArgv.
+        execArgv: withBootGuard(execArgv, ignoresWorkerExecArgv ? undefined : bootGuard(entry)),
         ...(options.env && { env: options.env }),
       });
     try {

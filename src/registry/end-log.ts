@@ -7,9 +7,15 @@
  * far more than happen while a waiter sleeps one park slice.
  * @internal
  */
-import { LoopState, SLOT_ENDS, SLOT_ENDS_BYTES } from '../channel/protocol.js';
+import { C_CRASH_CLAIM, C_EXIT_CODE, C_STATE, LoopState, SLOT_ENDS, SLOT_ENDS_BYTES } from '../channel/protocol.js';
 
 const ENTRIES = 8;
+/**
+ * How long a release waits for a crash another thread is recording: that
+ * thread is between its claim and its state (it writes the cause, a few
+ * microseconds); past this it died half way, and the run crashed all the same.
+ */
+const CRASH_RECORD_WAIT_MS = 1000;
 const WORDS = 4; // gen, state, exit code (+1; 0 for none), spare
 if (ENTRIES * WORDS * 4 > SLOT_ENDS_BYTES) throw new Error('sideloop: the end log does not fit its slot region');
 
@@ -20,6 +26,33 @@ export interface RunEnd {
 
 function words(memory: SharedArrayBuffer, slotOffset: number): Int32Array {
   return new Int32Array(memory, slotOffset + SLOT_ENDS, ENTRIES * WORDS);
+}
+
+/**
+ * How the run in control block `control` ended, for the log: read when its slot
+ * moves on, or undefined when it never ran. A crash being recorded counts as
+ * one: the owner of a slot can die while one thread records the crash (the
+ * first to claim it, in LoopControl.markCrashed) and another, finding the claim
+ * taken, releases the slot. Read at once, the run was still running and was
+ * logged as stopped, the crash could no longer be set on a run the slot had
+ * left, and every waiter got CancelledError ("was stopped") instead of
+ * LoopCrashedError.
+ */
+export function runEnd(control: Int32Array): RunEnd | undefined {
+  let state = Atomics.load(control, C_STATE);
+  if (state === LoopState.Idle) return undefined; // never ran: nobody waits on it
+  const giveUpAt = performance.now() + CRASH_RECORD_WAIT_MS;
+  while (state !== LoopState.Stopped && state !== LoopState.Crashed && Atomics.load(control, C_CRASH_CLAIM) !== 0) {
+    if (performance.now() >= giveUpAt) {
+      state = LoopState.Crashed; // its recorder died half way
+      break;
+    }
+    Atomics.wait(control, C_STATE, state, 1);
+    state = Atomics.load(control, C_STATE);
+  }
+  if (state !== LoopState.Crashed) return { state: LoopState.Stopped, exitCode: null };
+  const code = Atomics.load(control, C_EXIT_CODE);
+  return { state, exitCode: code === -1 ? null : code };
 }
 
 /** Records how run `gen` ended. Called before the slot's generation moves on, so a reader of a stale run finds it. */

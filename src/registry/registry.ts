@@ -13,12 +13,11 @@
  */
 import { getEnvironmentData, setEnvironmentData, threadId } from 'node:worker_threads';
 import { LoopControl } from './control.js';
-import { recordEnd } from './end-log.js';
+import { recordEnd, runEnd } from './end-log.js';
 import { lineage } from './lineage.js';
 import { osThreadId, ThreadTable } from './threads.js';
 import { wakeWords } from '../channel/wake.js';
 import {
-  C_EXIT_CODE,
   C_STATE,
   CONTROL_BYTES,
   H_CURSOR,
@@ -195,15 +194,8 @@ export class Registry {
 
   /** Logs how run `gen` ended, before the slot's generation moves past it (end-log.ts). */
   private recordEndOf(slot: number, gen: number): void {
-    const control = new Int32Array(this.memory, this.slotOffset(slot) + SLOT_CONTROL, CONTROL_BYTES >>> 2);
-    const state = Atomics.load(control, C_STATE);
-    if (state === LoopState.Idle) return; // never ran: nobody waits on it
-    const crashed = state === LoopState.Crashed;
-    const code = Atomics.load(control, C_EXIT_CODE);
-    recordEnd(this.memory, this.slotOffset(slot), gen, {
-      state: crashed ? LoopState.Crashed : LoopState.Stopped,
-      exitCode: crashed && code !== -1 ? code : null,
-    });
+    const end = runEnd(new Int32Array(this.memory, this.slotOffset(slot) + SLOT_CONTROL, CONTROL_BYTES >>> 2));
+    if (end) recordEnd(this.memory, this.slotOffset(slot), gen, end);
   }
 
   /**
