@@ -55,7 +55,7 @@ const LATIN1 = 0x40000000;
  * one-byte string then goes as Latin-1, a plain copy each way, where UTF-8 costs ~2x (1 KiB:
  * ~170 ns write + read against ~300 ns, bench/payload.mjs).
  */
-const NOT_LATIN1 = /[^\x00-\xff]/;
+const NOT_LATIN1 = /[\u0100-\uffff]/;
 
 class Fallback {}
 const FALLBACK = new Fallback();
