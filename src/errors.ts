@@ -143,6 +143,26 @@ export class LoopEntryNotFoundError extends define('LoopEntryNotFoundError', 'ER
   }
 }
 
+/**
+ * The cause of a LoopCrashedError when the loop thread ended before its loop
+ * booted and no boot guard (boot-guard.cjs beside the entry) said why: its
+ * entry file, or a preload, failed to load. The reason reaches only the
+ * Worker's 'error' event, which a caller blocked in result() cannot run; an
+ * awaiting caller gets the reason itself.
+ */
+export class LoopEntryLoadError extends define('LoopEntryLoadError', 'ERR_SIDELOOP_LOOP_ENTRY_LOAD') {
+  /** The loop thread's entry file. */
+  readonly entry: string;
+  constructor(entry: string) {
+    super(
+      `The loop thread ended before its loop booted: its entry file ${entry} (or a preload) failed to load. ` +
+        'Await the call for the reason, or ship boot-guard.cjs beside the entry file to get it here too. ' +
+        'A common reason: an ESM entry in a folder without "type": "module", as webpack emits it',
+    );
+    this.entry = entry;
+  }
+}
+
 /** The task's module or export could not be found in the loop thread. */
 export class TaskNotFoundError extends define('TaskNotFoundError', 'ERR_SIDELOOP_TASK_NOT_FOUND') {}
 

@@ -25,6 +25,7 @@ export {
   TimeoutError,
   CancelledError,
   LoopCrashedError,
+  LoopEntryLoadError,
   LoopEntryNotFoundError,
   TaskNotFoundError,
   TaskSerializationError,

@@ -31,6 +31,19 @@ export function unsupported(feature: string, why: string): never {
   throw unsupportedError(feature, why);
 }
 
+/**
+ * Whether `value` is a real Map or Set. `instanceof` is not enough: an object made from their
+ * prototype passes it, and their methods then throw (structured clone copies it as a plain object).
+ */
+function isReal<C extends typeof Map | typeof Set>(Class: C, value: object): value is InstanceType<C> {
+  try {
+    Class.prototype.has.call(value, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `value` holds a SharedArrayBuffer anywhere (typed arrays over one included). */
 export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
@@ -38,7 +51,7 @@ export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
   if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
   if (value instanceof ArrayBuffer) return false;
   seen.add(value);
-  const items: Iterable<unknown> = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Object.values(value);
+  const items: Iterable<unknown> = isReal(Map, value) ? [...value.keys(), ...value.values()] : isReal(Set, value) ? value : Object.values(value);
   for (const item of items) if (holdsShared(item, seen)) return true;
   return false;
 }
@@ -89,13 +102,21 @@ export function checkResourceLimits(limits: unknown): void {
 }
 
 /**
- * Bun 1.4 ignores a Worker's execArgv: it only shows the flags in the worker's process.execArgv,
- * running no preload and applying no flag, so the loop thread would silently run without them.
- * An empty list asks for nothing, and is what Bun does anyway.
+ * Whether a Worker's execArgv is only shown in the worker's process.execArgv, running no preload
+ * and applying no flag. Bun 1.4 takes any flag that way. Deno 2.9 refuses some (--import, V8's
+ * --expose-gc, unknown ones) and takes the rest that way: --require runs nothing, --conditions
+ * resolves nothing, --max-old-space-size limits nothing.
+ */
+export const ignoresWorkerExecArgv: boolean = versions.bun !== undefined || deno !== undefined;
+
+/**
+ * Refuses execArgv flags where a Worker ignores them (ignoresWorkerExecArgv): the loop thread
+ * would silently run without them. An empty list asks for nothing, and is what happens anyway.
  */
 export function checkExecArgv(execArgv: readonly string[] | undefined): void {
-  if (execArgv !== undefined && execArgv.length > 0 && versions.bun !== undefined) {
-    unsupported('The "execArgv" option', `Bun ignores a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
+  if (execArgv !== undefined && execArgv.length > 0 && ignoresWorkerExecArgv) {
+    const who = versions.bun !== undefined ? 'Bun ignores' : 'Deno refuses or ignores';
+    unsupported('The "execArgv" option', `${who} a Worker's execArgv, so ${execArgv.join(' ')} would not apply to the loop thread`);
   }
 }
 

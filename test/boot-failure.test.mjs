@@ -4,13 +4,13 @@
 // thread died while its owner was blocked" with exitCode null.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { distUrl, fixture, onlyOn, runScript } from './helpers.mjs';
 
-const nodeOnly = onlyOn('node', "about Node's preload flags and Worker errors");
+const nodeOnly = onlyOn('node', "about Node's preloads (--import, --require), which Bun's and Deno's Workers do not run (refused there)");
 
 /** A child script that starts a loop with `execArgv`, submits once blocking and once awaiting, and prints both errors. */
 function bothWays(dist, execArgv) {
@@ -59,7 +59,7 @@ for (const [what, execArgv, cause, code] of cases) {
   });
 }
 
-test('a loop thread entry missing from a bundle: start() throws LoopEntryNotFoundError naming the missing file, before any caller waits', { timeout: 40000, skip: nodeOnly }, async () => {
+test('a loop thread entry missing from a bundle: start() throws LoopEntryNotFoundError naming the missing file, before any caller waits', { timeout: 40000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
   try {
     cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
@@ -81,7 +81,32 @@ try {
   }
 });
 
-test('a loop that boots normally is untouched by the guard, and a loop started from a loop thread boots too', { timeout: 40000, skip: nodeOnly }, async () => {
+// A bundle that left boot-guard.cjs behind, whose loop thread file fails to load (webpack emits it
+// as ESM, into a folder that may not be ESM): a blocked caller used to be told its loop ran out of
+// memory. It now learns that the entry file failed to load, and where the reason is.
+test('a loop thread entry that fails to load, without the boot guard: a blocked caller is told the file failed to load, not out of memory', { timeout: 40000, skip: nodeOnly }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
+  try {
+    cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
+    rmSync(join(dir, 'boot-guard.cjs'));
+    writeFileSync(join(dir, 'loop-thread.js'), "throw new Error('the bundled loop thread exploded at load');\n");
+    const { code, stdout, stderr } = await runScript(bothWays(pathToFileURL(join(dir, 'index.js')).href, []), { timeoutMs: 30000 });
+    assert.equal(code, 0, stderr);
+    const { blocked, awaiting } = JSON.parse(stdout);
+    assert.equal(blocked.name, 'LoopCrashedError');
+    assert.equal(blocked.code, 'ERR_SIDELOOP_LOOP_ENTRY_LOAD', 'was ERR_WORKER_OUT_OF_MEMORY');
+    assert.ok(blocked.cause.includes(`its entry file ${join(dir, 'loop-thread.js')} (or a preload) failed to load`), blocked.cause);
+    assert.match(blocked.cause, /boot-guard\.cjs/);
+    assert.doesNotMatch(blocked.message, /out of memory/);
+    // An awaiting caller's event loop runs, so it gets the reason itself.
+    assert.equal(awaiting.name, 'LoopCrashedError');
+    assert.equal(awaiting.cause, 'the bundled loop thread exploded at load');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a loop that boots normally is untouched by the guard, and a loop started from a loop thread boots too', { timeout: 40000 }, async () => {
   const { code, stdout, stderr } = await runScript(`
 import { LoopManager, defineTasks, inlineTask } from ${JSON.stringify(distUrl)};
 const outer = new LoopManager({ name: 'outer' }).start();

@@ -25,7 +25,8 @@ const ownerSource = `
 /**
  * A worker that finds 'victim' in the registry and waits on a task that never ends: blocked in
  * result() or awaiting. It parks in 60 s slices; it adds 1 to step[1] once it waits, and posts
- * what its future settled with.
+ * what its future settled with. A loop thread ends a moment before its dying owner: a waiter
+ * that looked then must not take it for out of memory (ERR_WORKER_OUT_OF_MEMORY).
  */
 const waiterSource = `
   import { parentPort, workerData } from 'node:worker_threads';
@@ -38,10 +39,12 @@ const waiterSource = `
   await victim.submitTask(tasks.echo('the loop answers this thread'));
   Atomics.add(step, 1, 1);
   Atomics.notify(step, 1);
+  // The error's name, and its cause's code if any: an owner's death is not out of memory.
+  const what = (e) => [e.name, e.cause?.code].filter(Boolean).join(' ');
   let outcome;
   if (workerData.blocked) {
-    try { future.result(); outcome = 'fulfilled'; } catch (e) { outcome = e.name; }
-  } else outcome = await future.then(() => 'fulfilled', (e) => e.name);
+    try { future.result(); outcome = 'fulfilled'; } catch (e) { outcome = what(e); }
+  } else outcome = await future.then(() => 'fulfilled', what);
   parentPort.postMessage(outcome);
   process.exit(0);
 `;

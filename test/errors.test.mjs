@@ -15,6 +15,7 @@ const errorClasses = [
   ['LoopCrashedError', 'ERR_SIDELOOP_LOOP_CRASHED'],
   ['TaskNotFoundError', 'ERR_SIDELOOP_TASK_NOT_FOUND'],
   ['TaskSerializationError', 'ERR_SIDELOOP_SERIALIZATION'],
+  ['LoopEntryLoadError', 'ERR_SIDELOOP_LOOP_ENTRY_LOAD'],
 ];
 
 test('every error class is exported, a SideloopError and an Error, with a stable name and code', () => {

@@ -6,15 +6,15 @@ import { test } from 'node:test';
 import { LoopManager, LoopNotRunningError, UnsupportedRuntimeError } from '../dist/index.js';
 import { runtime, skipOn, tasks } from './helpers.mjs';
 
-// Deno's Worker takes --max-old-space-size (and ignores it: a worker given 10 MB holds 48 MB),
-// but refuses --expose-gc as Node does.
-const processWide = runtime === 'deno' ? '--expose-gc' : '--max-old-space-size=10';
-
-// Bun ignores a Worker's execArgv: sideloop refuses the option there, at new LoopManager() (below).
-const bunIgnoresExecArgv = skipOn({ bun: "Bun ignores a Worker's execArgv: refused at new LoopManager(), tested below" });
+// Bun ignores a Worker's execArgv, and Deno refuses or ignores it (a worker given
+// --max-old-space-size=10 holds 48 MB): sideloop refuses the option there, at new LoopManager() (below).
+const ignoredExecArgv = skipOn({
+  bun: "Bun ignores a Worker's execArgv: refused at new LoopManager(), tested below",
+  deno: "Deno refuses or ignores a Worker's execArgv: refused at new LoopManager(), tested below",
+});
 const refused = [
-  ['an execArgv flag Node does not know', { execArgv: ['--no-such-flag'] }, /invalid execArgv/, bunIgnoresExecArgv],
-  ['a process-wide flag a Worker refuses', { execArgv: [processWide] }, /invalid execArgv/, bunIgnoresExecArgv],
+  ['an execArgv flag Node does not know', { execArgv: ['--no-such-flag'] }, /invalid execArgv/, ignoredExecArgv],
+  ['a process-wide flag a Worker refuses', { execArgv: ['--max-old-space-size=10'] }, /invalid execArgv/, ignoredExecArgv],
   ['an env that is not an object', { env: 42 }, /options\.env/, false],
 ];
 
@@ -42,18 +42,18 @@ for (const [what, options, cause, skip] of refused) {
   });
 }
 
-test('on Bun, execArgv flags (which its Workers ignore) are refused by new LoopManager() with UnsupportedRuntimeError naming them', { timeout: 10000 }, async () => {
-  for (const execArgv of [['--no-such-flag'], ['--max-old-space-size=10'], ['--import', 'tsx'], ['--conditions=dev']]) {
-    if (runtime !== 'bun') {
+test('on Bun and Deno, execArgv flags (which their Workers ignore) are refused by new LoopManager() with UnsupportedRuntimeError naming them', { timeout: 10000 }, async () => {
+  for (const execArgv of [['--no-such-flag'], ['--max-old-space-size=10'], ['--import', 'tsx'], ['--conditions=dev'], ['--require', 'preload.cjs']]) {
+    if (runtime === 'node') {
       assert.equal(new LoopManager({ execArgv }).state, 'idle', 'elsewhere the flags go to the Worker, which takes or refuses them at start()');
       continue;
     }
     assert.throws(
       () => new LoopManager({ execArgv }),
-      (err) => err instanceof UnsupportedRuntimeError && /^Bun /.test(err.runtime) && /execArgv/.test(err.feature) && err.message.includes(execArgv.join(' ')),
+      (err) => err instanceof UnsupportedRuntimeError && (runtime === 'bun' ? /^Bun / : /^Deno /).test(err.runtime) && /execArgv/.test(err.feature) && err.message.includes(execArgv.join(' ')),
     );
   }
-  // No flags asks for nothing Bun ignores.
+  // No flags asks for nothing the Worker ignores.
   const mgr = new LoopManager({ execArgv: [] }).start();
   try {
     assert.equal(mgr.submitTask(tasks.echo('ok'), { returnSyncFuture: true }).result(10000), 'ok');

@@ -81,8 +81,8 @@ test('stdout and stderr writes of the worker are replayed in the caller, in orde
 });
 
 test('options: execArgv, globalShims, transferList', () => {
-  if (runtime === 'bun') {
-    // Bun's Workers ignore execArgv: refused rather than dropped without a word.
+  if (runtime !== 'node') {
+    // Bun's and Deno's Workers ignore execArgv: refused rather than dropped without a word.
     assert.throws(() => createSyncFn(again('probe.mjs', 1), { execArgv: ['--no-warnings'] }), { name: 'UnsupportedRuntimeError', message: /--no-warnings/ });
   } else {
     const flags = createSyncFn(again('probe.mjs', 1), { execArgv: ['--no-warnings'] })('execArgv');

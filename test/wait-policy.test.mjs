@@ -82,3 +82,11 @@ test('an idle loop thread with nothing pending blocks in Atomics.wait between ca
   assert.ok(r.idle >= 40, `blocks in 400 calls: ${r.idle}`); // ~100 here: most waits come while a 1 ms task runs, and it blocks once it ends
   assert.equal(r.withTimer, 0, 'a ref\'d timer a task left behind keeps the event loop turning');
 });
+
+test('the loop polls through few of 300 calls of a 2 ms task: a wake-up left over from a park a block ended does not make it poll', async () => {
+  const r = await run(['sleep', '300']);
+  assert.equal(r.completed, 301);
+  // Backoff alone: about one idle period in 33 polls (~10-20 here). A stale waitAsync wake
+  // that ended the next park counted as a quick answer, and the loop polled through many more tasks (58).
+  assert.ok(r.spins <= 40, `spins: ${r.spins}`);
+});

@@ -42,8 +42,37 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!hasBaseSerializer) return v8.deserialize(bytes);
+  if (!hasBaseSerializer) return markedBuffers(bytes) ? asUint8Arrays(v8.deserialize(bytes)) : v8.deserialize(bytes);
   const des = new v8.Deserializer(bytes);
   des.readHeader();
   return des.readValue();
+}
+
+/**
+ * Whether Bun's v8.serialize wrote Buffers into `bytes`: it then starts them with 0xFF 'BUN', and
+ * its v8.deserialize gives them back as Buffers, where structured clone gives Uint8Arrays.
+ */
+function markedBuffers(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xff && bytes[1] === 0x42 && bytes[2] === 0x55 && bytes[3] === 0x4e;
+}
+
+/**
+ * Turns every Buffer in a freshly deserialized value into the Uint8Array structured clone gives
+ * (same object, same bytes: only its prototype changes, so shared identities stay shared).
+ * A loop, not recursion: the value may be nested deeper than the stack.
+ */
+function asUint8Arrays(value: unknown): unknown {
+  const seen = new Set<object>();
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (Buffer.isBuffer(v)) Object.setPrototypeOf(v, Uint8Array.prototype);
+    else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    else if (v instanceof Map) for (const [k, item] of v) todo.push(k, item);
+    else if (v instanceof Set) for (const item of v) todo.push(item);
+    else for (const item of Object.values(v)) todo.push(item);
+  }
+  return value;
 }

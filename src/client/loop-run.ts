@@ -11,12 +11,14 @@ import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
 import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
+import { LoopEntryLoadError } from '../errors.js';
 import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
+import { ignoresWorkerExecArgv } from '../runtime.js';
 import { resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
@@ -55,6 +57,9 @@ export class LoopRun {
   /** The port whose other end the loop thread holds: posting on it fails once the thread is gone. */
   private readonly lifePort: MessagePort;
   private lastError: unknown;
+  /** The loop thread's entry file, and the boot guard it preloads (undefined: none beside it, or a runtime whose Workers run no preload). */
+  private readonly entry: URL;
+  private readonly guard: string | undefined;
 
   constructor(
     reg: Registry,
@@ -66,6 +71,9 @@ export class LoopRun {
   ) {
     // First, so that a missing entry changes nothing: LoopEntryNotFoundError, and the manager stays as it was.
     const entry = seams.entry ?? resolveLoopEntry(options.loopEntry);
+    this.entry = entry;
+    // Where a Worker runs no preload (Bun, Deno), the guard's --require would only show in task code's process.execArgv.
+    this.guard = ignoresWorkerExecArgv ? undefined : bootGuard(entry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -88,7 +96,7 @@ export class LoopRun {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
-        execArgv: withBootGuard(execArgv, bootGuard(entry)),
+        execArgv: withBootGuard(execArgv, this.guard),
         ...(options.env && { env: options.env }),
       });
     try {
@@ -136,9 +144,21 @@ export class LoopRun {
     if (!this.control.ended && !peerAlive(this.lifePort)) {
       const failure = this.bootFailure();
       if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
-      else this.control.markCrashed(1, diedSilently());
+      else this.control.markCrashed(1, this.silentDeath());
     }
     if (this.control.ended) this.lane.onLoopEnded();
+  }
+
+  /**
+   * Why a thread that told nothing died: one that never booted, with no guard
+   * to report its death, failed to load (a load error runs JavaScript, which a
+   * guard would have heard); any other ran out of memory.
+   */
+  private silentDeath(): Error {
+    if (this.guard === undefined && this.control.state === LoopState.Starting) {
+      return new LoopEntryLoadError(this.entry.protocol === 'file:' ? fileURLToPath(this.entry) : this.entry.href);
+    }
+    return diedSilently();
   }
 
   /** What the boot guard posted, if the thread died before the loop booted. */

@@ -68,6 +68,8 @@ export class LoopRuntime implements JobSink {
   private readonly idleBlock: IdleBlock;
   /** The doorbell's value when the loop parked in waitAsync. */
   private parkBell = 0;
+  /** Parks in waitAsync so far: which one a wake-up ends. */
+  private parks = 0;
   /** blockWhileParked is queued. */
   private blockQueued = false;
   /** Where blocked submitters park (channel/wake.ts). */
@@ -227,8 +229,8 @@ export class LoopRuntime implements JobSink {
   };
 
   /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
-  private endQuiet(): void {
-    if (this.quietSince !== 0) this.wait.active(performance.now(), this.quietSince, true);
+  private endQuiet(found = true): void {
+    if (this.quietSince !== 0) this.wait.active(performance.now(), this.quietSince, found);
     this.quietSince = 0;
     this.idlePumps = 0;
   }
@@ -275,7 +277,8 @@ export class LoopRuntime implements JobSink {
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
     // net is one interval (safetyNet).
     const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
-    if (waited.async) void waited.value.then(this.onParkEnd);
+    const park = ++this.parks;
+    if (waited.async) void waited.value.then(() => this.onParkEnd(park));
     else this.wake();
   }
 
@@ -283,7 +286,10 @@ export class LoopRuntime implements JobSink {
   private rang(): void {
     this.parked = false;
     Atomics.store(this.control.words, C_LOOP_PARKED, 0);
-    this.endQuiet();
+    // Not a sign that polling would have paid: the block already made this hand-off cheap. (Counted
+    // as one, a quick request after a block reset the backoff that the polls through a running
+    // task's 1 ms had built, and the loop polled through every task: ~700 us of CPU a call.)
+    this.endQuiet(false);
     if (!this.pumpScheduled) this.hotPump();
   }
 
@@ -291,7 +297,7 @@ export class LoopRuntime implements JobSink {
    * The last running task finished while the loop was parked in waitAsync (it parked while the
    * task awaited a timer or I/O): block the thread instead, so the next request costs a futex
    * hand-off. The pending waitAsync stays; the ring that ends the block resolves it too, and
-   * onParkEnd then finds the loop unparked.
+   * onParkEnd then finds the loop unparked, or parked again (and ignores it).
    */
   private readonly blockWhileParked = (): void => {
     this.blockQueued = false;
@@ -313,13 +319,15 @@ export class LoopRuntime implements JobSink {
   }
 
   /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
-  private readonly onParkEnd = (): void => {
-    if (!this.parked) return;
+  private onParkEnd(park: number): void {
+    // A park that a block ended (blockWhileParked) resolves at the same ring, or later: by then
+    // the loop may have parked again, and this stale wake must not end the new park.
+    if (!this.parked || park !== this.parks) return;
     this.parked = false;
     Atomics.store(this.control.words, C_LOOP_PARKED, 0);
     this.endQuiet();
     if (!this.pumpScheduled) this.hotPump();
-  };
+  }
 
   /**
    * Every LOOP_SLICE_MS: a parked loop with requests waiting missed a doorbell. That should

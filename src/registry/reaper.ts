@@ -119,10 +119,32 @@ function reapSlot(reg: Registry, slot: number, ended: (thread: number) => boolea
   const loopThread = control.loopThreadId;
   if (loopThread > 0 && !control.ended && ended(loopThread)) {
     // The owner lives but its loop thread died without running JavaScript (it would have recorded
-    // its crash): Node ends a thread that way when it reaches its heap limit.
+    // its crash): Node ends a thread that way when it reaches its heap limit. Or the owner is being
+    // torn down (terminate(), its parent exiting), which ends its loop thread first: its own row
+    // goes a moment later, and "out of memory" would be the wrong verdict. So that verdict waits.
+    if (!silentLongEnough(slot, control.gen)) return 0;
     return control.markCrashed(1, diedSilently()) ? 1 : 0;
   }
   return 0;
+}
+
+/** How long a loop thread must be gone, its owner still there, before it is taken for out of memory. */
+export const SILENT_GRACE_MS = 300;
+/** When this thread first saw each run's loop thread gone with its owner still there (`slot.gen`). */
+const silentSince = new Map<string, number>();
+
+function silentLongEnough(slot: number, gen: number): boolean {
+  const key = `${slot}.${gen}`;
+  const now = performance.now();
+  const since = silentSince.get(key);
+  if (since === undefined) {
+    if (silentSince.size >= 64) silentSince.clear(); // runs their owners settled meanwhile
+    silentSince.set(key, now);
+    return false;
+  }
+  if (now - since < SILENT_GRACE_MS) return false;
+  silentSince.delete(key);
+  return true;
 }
 
 /** The cause given to a loop thread that died without a word: out of memory, as Node reports it (exit code 1). */
