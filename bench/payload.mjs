@@ -4,6 +4,7 @@
 //   node --import tsx bench/payload.mjs [--quick]          the codec alone, per shape and size
 //   node --import tsx bench/payload.mjs --e2e [--quick]    blocking echo through a loop vs synckit
 // Standalone: not part of `npm run bench`. Prints one line per case, us per round trip.
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { ByteReader, ByteWriter } from '../src/channel/codec.ts';
 import { cloneBytes, cloneFromBytes } from '../src/channel/v8-clone.ts';
 
@@ -38,6 +39,19 @@ const viaCodec = (v) => {
   return new ByteReader(w.buf.subarray(0, w.pos)).value();
 };
 const viaV8 = (v) => cloneFromBytes(cloneBytes(v));
+// What a value too big for the compact codec pays now (src/channel/payload-route.ts): postMessage
+// and receiveMessageOnPort, here within one thread (no wake-up of another thread is counted).
+const { port1, port2 } = new MessageChannel();
+port1.unref();
+port2.unref();
+const head = new Uint8Array(5);
+const viaPort = (v) => {
+  port1.postMessage([v]);
+  port1.postMessage({ record: head });
+  const value = receiveMessageOnPort(port2).message[0];
+  receiveMessageOnPort(port2);
+  return value;
+};
 
 function time(fn, v, reps) {
   const t = performance.now();
@@ -47,22 +61,24 @@ function time(fn, v, reps) {
 
 const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 if (!process.argv.includes('--e2e')) console.log(`node ${process.version}, ${ROUNDS} alternating rounds, medians (us per encode + decode)`);
-if (!process.argv.includes('--e2e')) console.log(['case', 'compact codec', 'V8 clone', 'structuredClone', 'codec/V8'].join(' | '));
+if (!process.argv.includes('--e2e')) console.log(['case', 'compact codec', 'V8 clone', 'structuredClone', 'postMessage', 'codec/V8', 'postMessage/V8'].join(' | '));
 for (const [name, v] of process.argv.includes('--e2e') ? [] : Object.entries(cases)) {
   // Warm up every path (JIT) for ~100 ms, then size batches to ~10 ms each.
-  for (const fn of [viaCodec, viaV8, structuredClone]) for (let t = performance.now(); performance.now() - t < 100; ) fn(v);
+  for (const fn of [viaCodec, viaV8, structuredClone, viaPort]) for (let t = performance.now(); performance.now() - t < 100; ) fn(v);
   const probe = Math.max(time(viaCodec, v, 20), time(viaV8, v, 20));
   const reps = Math.max(3, Math.min(100000, Math.round(10000 / Math.max(probe, 0.01))));
   const a = [];
   const b = [];
   const c = [];
+  const d = [];
   for (let r = 0; r < ROUNDS; r++) {
     a.push(time(viaCodec, v, reps));
     b.push(time(viaV8, v, reps));
     c.push(time(structuredClone, v, reps));
+    d.push(time(viaPort, v, reps));
   }
-  const [ma, mb, mc] = [median(a), median(b), median(c)];
-  console.log([name, ma.toFixed(2), mb.toFixed(2), mc.toFixed(2), (ma / mb).toFixed(2)].join(' | '));
+  const [ma, mb, mc, md] = [median(a), median(b), median(c), median(d)];
+  console.log([name, ma.toFixed(2), mb.toFixed(2), mc.toFixed(2), md.toFixed(2), (ma / mb).toFixed(2), (md / mb).toFixed(2)].join(' | '));
 }
 
 // --e2e: blocking echo round trips of the issue-13 payloads, sideloop (dist/) vs synckit (v8

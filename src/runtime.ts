@@ -94,10 +94,17 @@ export function broadcastReadsSync(): boolean {
   return syncBroadcast;
 }
 
-/** Bun 1.4 accepts a Worker's resourceLimits and ignores them (a loop would have no memory limit). */
+/**
+ * Bun 1.4 accepts a Worker's resourceLimits and ignores them (a loop would have no memory limit).
+ * Deno 2.9 applies the heap limits but ignores stackSizeMb: a worker given 1 MB (or 0.25) recursed
+ * as deep as one given none.
+ */
 export function checkResourceLimits(limits: unknown): void {
   if (limits !== undefined && versions.bun !== undefined) {
     unsupported('The "resourceLimits" option', 'Bun accepts it for a Worker and ignores it, so the loop would have no memory limit');
+  }
+  if (deno !== undefined && (limits as { stackSizeMb?: unknown } | undefined)?.stackSizeMb !== undefined) {
+    unsupported('The "resourceLimits.stackSizeMb" option', "Deno's Worker accepts it and ignores it, so the loop's stack would not be limited");
   }
 }
 

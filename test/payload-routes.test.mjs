@@ -89,8 +89,12 @@ test('a big value holding a function fails with TaskSerializationError naming it
 
 // The loop needs a smaller stack than the main thread. Bun ignores resourceLimits (sideloop refuses
 // them there), and its loop thread reads every depth its main thread writes (measured to 30000
-// levels; at 40000 the writer already fails with TaskSerializationError).
-const sameStacks = skipOn({ bun: "needs resourceLimits.stackSizeMb, which Bun ignores: its loop thread reads all its main thread writes" });
+// levels; at 40000 the writer already fails with TaskSerializationError). Deno ignores a Worker's
+// stackSizeMb (refused there too: runtimes.test.mjs), so its loop thread reads what the main thread writes.
+const sameStacks = skipOn({
+  bun: "needs resourceLimits.stackSizeMb, which Bun ignores: its loop thread reads all its main thread writes",
+  deno: "needs resourceLimits.stackSizeMb, which Deno's Worker ignores (refused with UnsupportedRuntimeError)",
+});
 
 test('arguments the loop thread cannot read (too deep for its stack) fail their own call; the loop goes on', { timeout: 60000, skip: sameStacks }, async () => {
   // A loop with a 1 MiB stack reads ~1000 levels but not 2500; the main thread writes them.

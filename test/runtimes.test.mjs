@@ -38,6 +38,12 @@ test('resourceLimits work, or are refused naming the runtime where they would be
   }
 });
 
+test('resourceLimits.stackSizeMb works, or is refused naming the runtime where it would be ignored (Deno)', () => {
+  const make = () => new LoopManager({ resourceLimits: { stackSizeMb: 2 } });
+  if (runtime === 'node') return assert.equal(make().state, 'idle');
+  assert.throws(make, (e) => e instanceof UnsupportedRuntimeError && e.runtime.startsWith(runtime === 'bun' ? 'Bun ' : 'Deno ') && /resourceLimits/.test(e.feature));
+});
+
 // A thread that did not start the loop has a BroadcastChannel for side channel, which Bun and
 // Deno cannot read while the thread is blocked: a result too big for a ring record waited until
 // the caller's timeout (or forever). It now comes through the ring in pieces there.

@@ -3,11 +3,11 @@
 // stats().spins counts the waits that spun, by callers and by the loop thread alike.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fixturePath, onlyOn, runFile, scriptArgv } from './helpers.mjs';
+import { spawnWithTimeout } from './spawn.mjs';
 
 const taskset = (process.env.PATH ?? '')
   .split(delimiter)
@@ -21,21 +21,12 @@ const taskset = (process.env.PATH ?? '')
     }
   });
 
-/** Runs the spin-count fixture pinned to CPU 0; resolves with its JSON line. */
-function pinnedRun(args, timeoutMs = 60000) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(taskset, ['-c', '0', process.execPath, ...scriptArgv(fixturePath('spin-count.mjs'), [], args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+/** Runs fixture `file` pinned to CPU 0; resolves with the JSON line it printed last. */
+async function pinnedRun(file, args, timeoutMs = 60000) {
+  const argv = ['-c', '0', process.execPath, ...scriptArgv(fixturePath(file), [], args)];
+  const { code, stdout, stderr } = await spawnWithTimeout(taskset, argv, { timeoutMs });
+  if (code !== 0) throw new Error(`exit ${code}: ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').pop());
 }
 
 async function run(args) {
@@ -45,7 +36,7 @@ async function run(args) {
 }
 
 test('a process pinned to one core never spins: blocking, awaited and pipelined calls all park', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
-  const r = await pinnedRun(['trivial', '200']);
+  const r = await pinnedRun('spin-count.mjs', ['trivial', '200']);
   assert.equal(r.cores, 1, 'taskset -c 0 leaves one core to the process');
   assert.equal(r.completed, 1 + 200 + 200 + 2000);
   assert.equal(r.spins, 0);
@@ -66,19 +57,7 @@ test('a lane whose tasks take longer than a spin backs off: most of 100 calls of
 
 test('an idle loop thread with nothing pending blocks in Atomics.wait between calls; one with a timer left behind does not', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
   // Pinned to one core nothing polls, so every wait between two calls is a park: a block when nothing else needs the event loop.
-  const r = await new Promise((resolve, reject) => {
-    const child = spawn(taskset, ['-c', '0', process.execPath, ...scriptArgv(fixturePath('idle-block.mjs'), [], ['200'])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+  const r = await pinnedRun('idle-block.mjs', ['200']);
   assert.ok(r.idle >= 40, `blocks in 400 calls: ${r.idle}`); // ~100 here: most waits come while a 1 ms task runs, and it blocks once it ends
   assert.equal(r.withTimer, 0, 'a ref\'d timer a task left behind keeps the event loop turning');
 });

@@ -388,6 +388,10 @@ export class LoopRuntime implements JobSink {
   }
 
   private maybeFinishStop(): void {
+    // Lanes of threads that ended go first: their held task output (up to MAX_HELD_RECORDS, one
+    // message each) was spilled to a thread that is gone, which took seconds under load, past the
+    // stop's timeout; the thread was then terminated, losing the output it had sent the usual way.
+    this.endedLanes?.drop(this.lanes, this.opts.name);
     if (this.lanes.some((lane) => lane.running.size > 0)) return;
     debug('loop %s: stopped, its thread exits', this.opts.name);
     for (const lane of this.lanes) lane.spill();

@@ -42,10 +42,12 @@ test('the exact bytes of the compact encodings', () => {
   assert.deepEqual([...encode(true)], [3]);
   assert.deepEqual([...encode(-2)], [4, 0xfe, 0xff, 0xff, 0xff]);
   assert.deepEqual([...encode(1.5)], [5, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
-  assert.deepEqual([...encode('hé')], [6, 3, 0, 0, 0, 0x68, 0xc3, 0xa9]);
-  // The flat path (a short list of primitives) and the general path write the same format.
+  // A string Latin-1 holds goes as Latin-1 (0x40 in the length word's top byte), others as UTF-8.
+  assert.deepEqual([...encode('hé')], [6, 2, 0, 0, 0x40, 0x68, 0xe9]);
+  assert.deepEqual([...encode('h€')], [6, 4, 0, 0, 0, 0x68, 0xe2, 0x82, 0xac]);
+  // The flat path (a short list of primitives) writes its short strings as UTF-8: the reader takes both.
   assert.deepEqual([...encode([7, 'a', null])], [7, 3, 0, 0, 0, 4, 7, 0, 0, 0, 6, 1, 0, 0, 0, 0x61, 1]);
-  assert.deepEqual([...encode({ k: true })], [8, 1, 0, 0, 0, 1, 0, 0, 0, 0x6b, 3]);
+  assert.deepEqual([...encode({ k: true })], [8, 1, 0, 0, 0, 1, 0, 0, 0x40, 0x6b, 3]);
 });
 
 test('short argument lists of primitives (the flat path) round-trip, -0 and floats included', () => {
@@ -151,6 +153,14 @@ test('everything else structured clone knows falls back to v8 and round-trips', 
   }
   // The typed array keeps its class.
   assert.ok(new ByteReader(encode(new Uint16Array([1]))).value() instanceof Uint16Array);
+});
+
+test('strings of every storage round-trip: one-byte, two-byte within Latin-1, beyond it, lone surrogates', () => {
+  const twoByteLatin1 = ('é€'.repeat(300) + 'ÿ').replace(/€/g, ''); // made two-byte, holds only Latin-1
+  for (const s of ['', 'ascii', 'ÿé\u0000\u0080', twoByteLatin1, 'x'.repeat(5000), 'é'.repeat(5000), '€😀', 'a\ud800b', '\udc00']) {
+    const { copy } = roundTrip({ s, list: [s, 1] });
+    assert.equal((copy as { s: string }).s, s);
+  }
 });
 
 test('a long string round-trips: the writer grows to fit it', () => {
