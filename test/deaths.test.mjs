@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { distUrl, fixture, runScript, skipOn } from './helpers.mjs';
 
 // Out of memory needs resourceLimits, which sideloop refuses on Bun (Bun ignores them).
-const oomSkip = skipOn({ bun: 'Bun ignores resourceLimits (refused with UnsupportedRuntimeError)' });
+// Deno: as in faults.test.mjs. The blocked owner here waited out its 25 s in 2 of 3 full Deno runs.
+const oomSkip = skipOn({ bun: 'Bun ignores resourceLimits (refused with UnsupportedRuntimeError)', deno: 'a Deno worker out of memory in a microtask hangs, with no error or exit' });
 
 const tasksUrl = fixture('tasks.mjs').href;
 
