@@ -32,13 +32,27 @@ import type { ErrorData } from './error-codec.js';
 // Read-mostly: written on state changes and when the loop parks.
 export const C_STATE = 0; // LoopState
 export const C_DOORBELL = 1; // bumped by submitters; the parked loop waits on it
-export const C_LOOP_PARKED = 2; // 1 while the loop is (about to be) parked
+export const C_LOOP_PARKED = 2; // LoopParked: whether the loop is (about to be) parked, and on which word
 export const C_EXIT_CODE = 3;
 export const C_STOP = 4; // StopMode requested by the owner
 export const C_LOOP_THREAD_ID = 5;
 export const C_CRASH_CLAIM = 6; // 0 until a crash is recorded: the first recorder (a CAS to 1) writes the exit code and cause
 export const C_LANES = 7; // lanes announced on the loop's BroadcastChannel; the loop reads them when it changes
 export const C_BLOCKED_ON = 8; // while the loop thread is blocked in result(): the loop it waits for (client/wait-graph.ts)
+export const C_BLOCK_BELL = 9; // bumped by submitters while the loop blocks its thread with a waitAsync pending (LoopParked.Blocked)
+/**
+ * C_LOOP_PARKED: how a submitter wakes the loop. A loop that blocks its thread while its
+ * park in Atomics.waitAsync is still pending (the last task ended while it was parked) blocks
+ * on C_BLOCK_BELL: ringing C_DOORBELL then would wake both waiters, and the async one costs a
+ * task in V8's queue, an eventfd write and a turn of the event loop for nothing.
+ */
+export const enum LoopParked {
+  Running = 0,
+  /** Parked (or about to park) on C_DOORBELL: in Atomics.waitAsync, or blocked before one. */
+  Doorbell = 1,
+  /** Blocked on C_BLOCK_BELL, a waitAsync on C_DOORBELL still pending. */
+  Blocked = 2,
+}
 // Written by submitters.
 export const C_SUBMITTED = 32;
 export const C_SUBMITTER_SPINS = 33; // waits of submitting threads that spun (wait-policy.ts)

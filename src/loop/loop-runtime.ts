@@ -10,9 +10,9 @@
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
-import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopWait } from '../channel/wait-policy.js';
+import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
 import { debug, slowMs } from '../debug.js';
 import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
@@ -66,12 +66,15 @@ export class LoopRuntime implements JobSink {
   private readonly wait: PollingWait;
   private readonly endedLanes: EndedLanes | undefined;
   private readonly idleBlock: IdleBlock;
-  /** The doorbell's value when the loop parked in waitAsync. */
-  private parkBell = 0;
-  /** Parks in waitAsync so far: which one a wake-up ends. */
+  /** A waitAsync on the doorbell is pending: a park reuses it rather than add a second waiter that every ring would wake. */
+  private asyncPending = false;
+  /** Parks so far, and the one whose waitAsync is pending: a wake-up from an older park's waiter may be stale. */
   private parks = 0;
+  private waiterPark = 0;
   /** blockWhileParked is queued. */
   private blockQueued = false;
+  /** C_BLOCK_BELL's value when the loop said it would block (LoopParked.Blocked). */
+  private blockBell = 0;
   /** Where blocked submitters park (channel/wake.ts). */
   private readonly wakeWords: Int32Array | undefined;
 
@@ -167,9 +170,12 @@ export class LoopRuntime implements JobSink {
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
-    else if (this.parked && !this.blockQueued) {
-      // After the announcement (queued above): the submitter must hear of its result first.
+    else if (this.parked && !this.blockQueued && this.tasksRunning() === 0) {
+      // Say where the loop will block before the announcement (queued above) wakes the
+      // submitter: its next request then rings the block, not the pending waitAsync.
       this.blockQueued = true;
+      Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Blocked);
+      this.blockBell = Atomics.load(this.control.words, C_BLOCK_BELL);
       settledPromise.then(this.blockWhileParked);
     }
   }
@@ -222,7 +228,7 @@ export class LoopRuntime implements JobSink {
     if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
-    const step = this.wait.step(now, this.quietSince);
+    const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning()));
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
@@ -259,33 +265,39 @@ export class LoopRuntime implements JobSink {
     this.dropProbes();
     const control = this.control;
     const words = control.words;
-    Atomics.store(words, C_LOOP_PARKED, 1);
+    Atomics.store(words, C_LOOP_PARKED, LoopParked.Doorbell);
     let bell = Atomics.load(words, C_DOORBELL);
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
     if (this.hasWork() || this.stopAsked()) return this.unpark();
     // Nothing needs the event loop: block the thread for the next request (idle-block.ts).
-    const blocked = this.idleBlock.block(words, C_DOORBELL, bell, this.tasksRunning());
-    if (blocked === Blocked.Rang) return this.rang();
-    if (blocked === Blocked.TimedOut) {
-      bell = Atomics.load(words, C_DOORBELL);
-      if (this.hasWork() || this.stopAsked()) return this.unpark();
+    // Not while a waitAsync is pending: that one would be woken too (blockWhileParked blocks then).
+    if (!this.asyncPending) {
+      const blocked = this.idleBlock.block(words, C_DOORBELL, bell, this.tasksRunning());
+      if (blocked === Blocked.Rang) return this.rang();
+      if (blocked === Blocked.TimedOut) {
+        bell = Atomics.load(words, C_DOORBELL);
+        if (this.hasWork() || this.stopAsked()) return this.unpark();
+      }
     }
     this.parked = true;
-    this.parkBell = bell;
+    this.parks++;
+    // A waiter already registered hears every ring from now on: the flag is set and work re-checked.
+    if (this.asyncPending) return;
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); the safety
     // net is one interval (safetyNet).
     const waited = Atomics.waitAsync(words, C_DOORBELL, bell);
-    const park = ++this.parks;
-    if (waited.async) void waited.value.then(() => this.onParkEnd(park));
-    else this.wake();
+    if (!waited.async) return this.wake();
+    this.asyncPending = true;
+    this.waiterPark = this.parks;
+    void waited.value.then(this.onParkEnd);
   }
 
   /** The doorbell rang while the thread was blocked: pump now. */
   private rang(): void {
     this.parked = false;
-    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
     // Not a sign that polling would have paid: the block already made this hand-off cheap. (Counted
     // as one, a quick request after a block reset the backoff that the polls through a running
     // task's 1 ms had built, and the loop polled through every task: ~700 us of CPU a call.)
@@ -296,19 +308,27 @@ export class LoopRuntime implements JobSink {
   /**
    * The last running task finished while the loop was parked in waitAsync (it parked while the
    * task awaited a timer or I/O): block the thread instead, so the next request costs a futex
-   * hand-off. The pending waitAsync stays; the ring that ends the block resolves it too, and
-   * onParkEnd then finds the loop unparked, or parked again (and ignores it).
+   * hand-off. It blocks on its own word (LoopParked.Blocked), so a ring wakes only the block;
+   * the pending waitAsync stays for the next park.
    */
   private readonly blockWhileParked = (): void => {
     this.blockQueued = false;
-    if (!this.parked) return;
+    const words = this.control.words;
+    // Woken meanwhile (a request or a lane came through the event loop): back to running.
+    if (!this.parked) {
+      Atomics.store(words, C_LOOP_PARKED, LoopParked.Running);
+      return;
+    }
     this.announceAll(); // before the thread stops: the results just written
-    if (this.hasWork() || this.stopAsked()) return this.wake();
-    if (this.idleBlock.block(this.control.words, C_DOORBELL, this.parkBell, this.tasksRunning()) === Blocked.Rang) this.rang();
+    const blocked = this.hasWork() || this.stopAsked() ? Blocked.Rang : this.idleBlock.block(words, C_BLOCK_BELL, this.blockBell, this.tasksRunning());
+    if (blocked === Blocked.Rang) return this.rang();
+    // Back to the doorbell, then look again: a submitter that saw Blocked after the block ended rang a word nobody waits on.
+    Atomics.store(words, C_LOOP_PARKED, LoopParked.Doorbell);
+    if (this.hasWork() || this.stopAsked()) this.wake();
   };
 
   private unpark(): void {
-    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+    Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
     this.schedulePump();
   }
 
@@ -318,16 +338,20 @@ export class LoopRuntime implements JobSink {
     return running;
   }
 
-  /** Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of the event loop per call). */
-  private onParkEnd(park: number): void {
-    // A park that a block ended (blockWhileParked) resolves at the same ring, or later: by then
-    // the loop may have parked again, and this stale wake must not end the new park.
-    if (!this.parked || park !== this.parks) return;
+  /**
+   * Woken by a doorbell: pump from this microtask (a setImmediate would cost another turn of
+   * the event loop per call). The waiter may be older than this park (parks reuse a pending
+   * one), and its wake-up may come after the loop woke otherwise: then it is only a spare pump,
+   * and not a sign for the wait policy that the request came quickly.
+   */
+  private readonly onParkEnd = (): void => {
+    this.asyncPending = false;
+    if (!this.parked) return;
     this.parked = false;
-    Atomics.store(this.control.words, C_LOOP_PARKED, 0);
-    this.endQuiet();
+    Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
+    this.endQuiet(this.waiterPark === this.parks);
     if (!this.pumpScheduled) this.hotPump();
-  }
+  };
 
   /**
    * Every LOOP_SLICE_MS: a parked loop with requests waiting missed a doorbell. That should
@@ -358,7 +382,7 @@ export class LoopRuntime implements JobSink {
   wake(): void {
     if (this.parked) {
       this.parked = false;
-      Atomics.store(this.control.words, C_LOOP_PARKED, 0);
+      Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
     }
     this.endQuiet();
     this.schedulePump();

@@ -8,6 +8,7 @@ import {
   C_CANCELLED,
   C_COMPLETED,
   C_CRASH_CLAIM,
+  C_BLOCK_BELL,
   C_DOORBELL,
   C_EXIT_CODE,
   C_FAILED,
@@ -21,6 +22,7 @@ import {
   C_SUBMITTER_SPINS,
   CF_STARTED_AT,
   CONTROL_BYTES,
+  LoopParked,
   LoopState,
   M_GEN,
   SLOT_CONTROL,
@@ -152,14 +154,23 @@ export class LoopControl {
   /** Wakes the loop thread if it is parked (or about to park). */
   ring(): void {
     Atomics.add(this.words, C_DOORBELL, 1);
-    if (Atomics.load(this.words, C_LOOP_PARKED) !== 0) Atomics.notify(this.words, C_DOORBELL);
+    this.notifyParked(Atomics.load(this.words, C_LOOP_PARKED));
   }
 
   /** Rings only when the loop said it is parking: the common, cheap case on the hot path. */
   ringIfParked(): void {
-    if (Atomics.load(this.words, C_LOOP_PARKED) !== 0) {
-      Atomics.add(this.words, C_DOORBELL, 1);
-      Atomics.notify(this.words, C_DOORBELL);
+    const parked = Atomics.load(this.words, C_LOOP_PARKED);
+    if (parked === LoopParked.Running) return;
+    if (parked === LoopParked.Doorbell) Atomics.add(this.words, C_DOORBELL, 1);
+    this.notifyParked(parked);
+  }
+
+  /** Wakes the loop on the word it parked on (protocol.ts, LoopParked). */
+  private notifyParked(parked: number): void {
+    if (parked === LoopParked.Doorbell) Atomics.notify(this.words, C_DOORBELL);
+    else if (parked === LoopParked.Blocked) {
+      Atomics.add(this.words, C_BLOCK_BELL, 1);
+      Atomics.notify(this.words, C_BLOCK_BELL);
     }
   }
 
