@@ -14,10 +14,12 @@
  * - arrays with holes or extra named properties are left to V8;
  * - the fallback is the base `v8.Serializer` (v8-clone.ts says why).
  *
- * Which values skip this encoding and go to postMessage as they are:
- * payload-route.ts. Why a value cannot be cloned: clone-errors.ts.
+ * Plain values past the compact budget take the shaped encoding
+ * (shape-codec.ts). Which values skip this encoding and go to postMessage as
+ * they are: payload-route.ts. Why a value cannot be cloned: clone-errors.ts.
  */
 import { cloneFailure } from './clone-errors.js';
+import { readShaped, writeShaped } from './shape-codec.js';
 import { cloneBytes, cloneFromBytes } from './v8-clone.js';
 
 const T_UNDEFINED = 0;
@@ -30,6 +32,8 @@ const T_STRING = 6;
 const T_ARRAY = 7;
 const T_OBJECT = 8;
 const T_V8 = 9;
+/** The shaped encoding (shape-codec.ts), for plain values past the compact budget. */
+const T_SHAPED = 10;
 
 /** Containers per value the compact encoding handles before handing over to v8. */
 const MAX_CONTAINERS = 64;
@@ -65,12 +69,14 @@ export class ByteWriter {
   buf: Buffer;
   view: DataView;
   pos = 0;
+  private capacity: number;
   private containers: object[] = [];
   /** What is left of WORK_BUDGET for the value being written. */
   private budget = 0;
 
   constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
+    this.capacity = size;
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -81,10 +87,12 @@ export class ByteWriter {
 
   ensure(extra: number): void {
     const need = this.pos + extra;
-    if (need <= this.buf.byteLength) return;
-    const next = Buffer.allocUnsafe(Math.max(need, this.buf.byteLength * 2));
+    // A field, not buf.byteLength: that is a call into a builtin, on every byte written.
+    if (need <= this.capacity) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.capacity * 2));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.capacity = next.byteLength;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
@@ -96,6 +104,12 @@ export class ByteWriter {
   u32(v: number): void {
     this.ensure(4);
     this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.pos, v, true);
     this.pos += 4;
   }
 
@@ -161,8 +175,13 @@ export class ByteWriter {
       if (!(err instanceof RangeError)) throw err; // a string too long for compact form
     }
     this.pos = start;
-    // Past the budget, V8's clone is the faster route, and postMessage's faster than our bytes (payload-route.ts).
-    if (mayPost && this.overBudget()) return false;
+    if (this.overBudget()) {
+      // Past the budget: the shaped encoding, when the value is plain; else V8's clone, by postMessage where the caller can (payload-route.ts).
+      this.u8(T_SHAPED);
+      if (writeShaped(this, value)) return true;
+      this.pos = start;
+      if (mayPost) return false;
+    }
     this.u8(T_V8);
     let data: Buffer;
     try {
@@ -320,6 +339,12 @@ export class ByteReader {
     return v;
   }
 
+  i32(): number {
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
   f64(): number {
     const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
@@ -383,6 +408,8 @@ export class ByteReader {
       }
       case T_V8:
         return cloneFromBytes(this.bytes());
+      case T_SHAPED:
+        return readShaped(this);
       default:
         throw new Error(`sideloop: corrupt record (value tag ${tag})`);
     }

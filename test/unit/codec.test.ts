@@ -8,6 +8,8 @@ import { test } from 'node:test';
 
 /** The first byte of an encoded value says which encoding it got; 9 is "v8.serialize". */
 const T_V8 = 9;
+/** Plain values past the compact budget (shape-codec.ts). */
+const T_SHAPED = 10;
 const owner = { label: 'task(unit)' };
 
 function encode(value: unknown, writer = new ByteWriter()): Uint8Array {
@@ -105,7 +107,7 @@ test('shared references and cycles fall back to v8 and keep their identity', () 
   assert.equal(back.name, 'loop');
 });
 
-test('values deeper than 8 containers, or more work than the budget (bigger containers), fall back to v8 and round-trip', () => {
+test('values deeper than 8 containers fall back to v8; plain values past the budget take the shaped encoding; both round-trip', () => {
   let deep: unknown = 'bottom';
   for (let i = 0; i < 8; i++) deep = [deep];
   assert.equal(roundTrip(deep).tag, 7, '8 levels stay compact');
@@ -114,13 +116,14 @@ test('values deeper than 8 containers, or more work than the budget (bigger cont
   // The budget is 128: a container costs 4, an array item 1, an object key 8 (measured: see codec.ts).
   const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ i }));
   assert.equal(roundTrip(rows(9)).tag, 7, '9 small objects in a list stay compact (4 + 9 + 9 * 12 = 121)');
-  assert.equal(roundTrip(rows(10)).tag, T_V8, '10 do not (134)');
+  assert.equal(roundTrip(rows(10)).tag, T_SHAPED, '10 do not (134)');
   const keyed = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
   assert.equal(roundTrip(keyed(15)).tag, 8, 'an object of 15 keys stays compact (124)');
-  assert.equal(roundTrip(keyed(16)).tag, T_V8, '16 keys do not (132)');
+  assert.equal(roundTrip(keyed(16)).tag, T_SHAPED, '16 keys do not (132)');
   const nums = (n: number) => Array.from({ length: n }, (_, i) => i + 0.5);
   assert.equal(roundTrip(nums(124)).tag, 7, '124 numbers stay compact (128)');
-  assert.equal(roundTrip(nums(125)).tag, T_V8, '125 do not');
+  assert.equal(roundTrip(nums(125)).tag, T_SHAPED, '125 do not');
+  assert.equal(roundTrip([...rows(10), new Date(0)]).tag, T_V8, 'past the budget with a Date in it: V8');
 });
 
 test('everything else structured clone knows falls back to v8 and round-trips', () => {
@@ -326,11 +329,12 @@ test('obviouslyBig looks at strings and binary data at the top level (and, for l
   assert.equal(obviouslyBig(late.slice(1), 10, true), true);
 });
 
-test('a caller that may post gets false, and nothing written, for containers past the budget only', () => {
+test('a caller that may post gets false, and nothing written, for containers past the budget that are not plain', () => {
   const w = new ByteWriter();
   const wide = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
   const long = Array.from({ length: 200 }, (_, i) => i);
-  for (const big of [wide, long, [wide], { rows: Array.from({ length: 70 }, () => ({})) }]) {
+  const when = new Date(0);
+  for (const big of [{ ...wide, when }, [...long, when], [wide, wide], { rows: Array.from({ length: 70 }, () => ({})), m: new Map() }]) {
     w.reset();
     w.u8(1);
     assert.equal(w.value(big, 'The result', owner, false, true), false);
@@ -338,6 +342,12 @@ test('a caller that may post gets false, and nothing written, for containers pas
     w.reset();
     assert.equal(w.value(big, 'The result', owner), true, 'without mayPost it is written (by v8)');
     assert.equal(w.buf[0], T_V8);
+  }
+  // Plain ones past the budget are written, shaped.
+  for (const big of [wide, long, [wide], { rows: Array.from({ length: 70 }, () => ({})) }]) {
+    w.reset();
+    assert.equal(w.value(big, 'The result', owner, false, true), true);
+    assert.equal(w.buf[0], T_SHAPED);
   }
   // Small values, and values V8 takes for their type (not their size), are still written.
   for (const small of [1, 'x'.repeat(1000), { a: 1, b: [1, 2] }, [new Date(0)], { m: new Map([[1, 2]]) }, Array.from({ length: 100 }, (_, i) => i)]) {
