@@ -19,7 +19,7 @@
  * they are: payload-route.ts. Why a value cannot be cloned: clone-errors.ts.
  */
 import { cloneFailure } from './clone-errors.js';
-import { readShaped, writeShaped } from './shape-codec.js';
+import { readShaped, worthShaping, writeShaped } from './shape-codec.js';
 import { cloneBytes, cloneFromBytes } from './v8-clone.js';
 
 const T_UNDEFINED = 0;
@@ -176,10 +176,12 @@ export class ByteWriter {
     }
     this.pos = start;
     if (this.overBudget()) {
-      // Past the budget: the shaped encoding, when the value is plain; else V8's clone, by postMessage where the caller can (payload-route.ts).
-      this.u8(T_SHAPED);
-      if (writeShaped(this, value)) return true;
-      this.pos = start;
+      // Past the budget: the shaped encoding for a plain collection; else V8's clone, by postMessage where the caller can (payload-route.ts).
+      if (worthShaping(value)) {
+        this.u8(T_SHAPED);
+        if (writeShaped(this, value)) return true;
+        this.pos = start;
+      }
       if (mayPost) return false;
     }
     this.u8(T_V8);

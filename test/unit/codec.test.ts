@@ -107,7 +107,7 @@ test('shared references and cycles fall back to v8 and keep their identity', () 
   assert.equal(back.name, 'loop');
 });
 
-test('values deeper than 8 containers fall back to v8; plain values past the budget take the shaped encoding; both round-trip', () => {
+test('values deeper than 8 containers fall back to v8; plain collections past the budget take the shaped encoding, one wide object or list does not; all round-trip', () => {
   let deep: unknown = 'bottom';
   for (let i = 0; i < 8; i++) deep = [deep];
   assert.equal(roundTrip(deep).tag, 7, '8 levels stay compact');
@@ -119,10 +119,11 @@ test('values deeper than 8 containers fall back to v8; plain values past the bud
   assert.equal(roundTrip(rows(10)).tag, T_SHAPED, '10 do not (134)');
   const keyed = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
   assert.equal(roundTrip(keyed(15)).tag, 8, 'an object of 15 keys stays compact (124)');
-  assert.equal(roundTrip(keyed(16)).tag, T_SHAPED, '16 keys do not (132)');
+  assert.equal(roundTrip(keyed(16)).tag, T_V8, '16 keys do not (132): one wide object, nothing to share, V8');
   const nums = (n: number) => Array.from({ length: n }, (_, i) => i + 0.5);
   assert.equal(roundTrip(nums(124)).tag, 7, '124 numbers stay compact (128)');
-  assert.equal(roundTrip(nums(125)).tag, T_SHAPED, '125 do not');
+  assert.equal(roundTrip(nums(125)).tag, T_V8, '125 do not: V8');
+  assert.equal(roundTrip({ kind: 'list', items: rows(10) }).tag, T_SHAPED, 'a list of records inside an object: shaped');
   assert.equal(roundTrip([...rows(10), new Date(0)]).tag, T_V8, 'past the budget with a Date in it: V8');
 });
 
@@ -329,12 +330,14 @@ test('obviouslyBig looks at strings and binary data at the top level (and, for l
   assert.equal(obviouslyBig(late.slice(1), 10, true), true);
 });
 
-test('a caller that may post gets false, and nothing written, for containers past the budget that are not plain', () => {
+test('a caller that may post gets false, and nothing written, for containers past the budget that are not shaped', () => {
   const w = new ByteWriter();
   const wide = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
   const long = Array.from({ length: 200 }, (_, i) => i);
   const when = new Date(0);
-  for (const big of [{ ...wide, when }, [...long, when], [wide, wide], { rows: Array.from({ length: 70 }, () => ({})), m: new Map() }]) {
+  const rows = Array.from({ length: 70 }, () => ({}));
+  // One wide object or list (nothing to share), and collections holding what the shaped encoding does not take.
+  for (const big of [wide, long, [wide], [...rows, when], { rows, m: new Map() }]) {
     w.reset();
     w.u8(1);
     assert.equal(w.value(big, 'The result', owner, false, true), false);
@@ -343,8 +346,8 @@ test('a caller that may post gets false, and nothing written, for containers pas
     assert.equal(w.value(big, 'The result', owner), true, 'without mayPost it is written (by v8)');
     assert.equal(w.buf[0], T_V8);
   }
-  // Plain ones past the budget are written, shaped.
-  for (const big of [wide, long, [wide], { rows: Array.from({ length: 70 }, () => ({})) }]) {
+  // Plain collections past the budget are written, shaped.
+  for (const big of [rows, { rows }, [wide, wide].map((o) => ({ ...o }))]) {
     w.reset();
     assert.equal(w.value(big, 'The result', owner, false, true), true);
     assert.equal(w.buf[0], T_SHAPED);
