@@ -53,6 +53,11 @@ export class IdleBlock {
     this.baseline = activeResources ? activeResources().filter((kind) => !kind.includes('Req')).length : -1;
   }
 
+  /** Whether this loop ever blocks its thread (not before it started, nor where its channels arrive only as events). */
+  get possible(): boolean {
+    return this.baseline >= 0 && this.readsWhileBlocked;
+  }
+
   /** Blocks until the doorbell at `index` moves from `bell` or LOOP_BLOCK_MS pass, when `tasksRunning` is 0 and nothing else waits for the event loop. */
   block(words: Int32Array, index: number, bell: number, tasksRunning: number): Blocked {
     if (this.baseline < 0 || !this.readsWhileBlocked || tasksRunning > 0) return Blocked.No;

@@ -170,7 +170,7 @@ export class LoopRuntime implements JobSink {
     else lane.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
-    else if (this.parked && !this.blockQueued && this.tasksRunning() === 0) {
+    else if (this.parked && !this.blockQueued && this.idleBlock.possible && this.tasksRunning() === 0) {
       // Say where the loop will block before the announcement (queued above) wakes the
       // submitter: its next request then rings the block, not the pending waitAsync.
       this.blockQueued = true;
