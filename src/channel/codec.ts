@@ -28,6 +28,8 @@ const T_FALSE = 2;
 const T_TRUE = 3;
 const T_INT = 4;
 const T_NUMBER = 5;
+/** Tags 0 to this one are the scalars (ByteWriter.scalar), in both encodings. */
+export const SCALAR_TAGS_END = T_NUMBER;
 const T_STRING = 6;
 const T_ARRAY = 7;
 const T_OBJECT = 8;
@@ -247,38 +249,44 @@ export class ByteWriter {
     return true;
   }
 
-  private compact(v: unknown, depth: number): Fallback | undefined {
+  /**
+   * Writes undefined, null, a boolean or a number with its tag (the shaped encoding uses the
+   * same tags for them); false for anything else.
+   */
+  scalar(v: unknown): boolean {
     switch (typeof v) {
       case 'undefined':
         this.u8(T_UNDEFINED);
-        return;
+        return true;
       case 'boolean':
         this.u8(v ? T_TRUE : T_FALSE);
-        return;
+        return true;
       case 'number':
         if ((v | 0) === v && !Object.is(v, -0)) {
-          this.ensure(5);
-          this.buf[this.pos++] = T_INT;
-          this.view.setInt32(this.pos, v, true);
-          this.pos += 4;
+          this.u8(T_INT);
+          this.i32(v);
         } else {
           this.u8(T_NUMBER);
           this.f64(v);
         }
-        return;
-      case 'string':
-        this.u8(T_STRING);
-        this.str(v);
-        return;
+        return true;
       case 'object':
-        if (v === null) {
-          this.u8(T_NULL);
-          return;
-        }
-        return this.container(v, depth);
+        if (v !== null) return false;
+        this.u8(T_NULL);
+        return true;
       default:
-        return FALLBACK;
+        return false;
     }
+  }
+
+  private compact(v: unknown, depth: number): Fallback | undefined {
+    if (this.scalar(v)) return;
+    if (typeof v === 'string') {
+      this.u8(T_STRING);
+      this.str(v);
+      return;
+    }
+    return typeof v === 'object' ? this.container(v as object, depth) : FALLBACK;
   }
 
   private container(v: object, depth: number): Fallback | undefined {
@@ -370,8 +378,8 @@ export class ByteReader {
     return copy;
   }
 
-  value(): unknown {
-    const tag = this.u8();
+  /** Reads what ByteWriter.scalar wrote after its tag (`tag` <= SCALAR_TAGS_END). */
+  scalar(tag: number): unknown {
     switch (tag) {
       case T_UNDEFINED:
         return undefined;
@@ -381,13 +389,17 @@ export class ByteReader {
         return false;
       case T_TRUE:
         return true;
-      case T_INT: {
-        const v = this.view.getInt32(this.pos, true);
-        this.pos += 4;
-        return v;
-      }
-      case T_NUMBER:
+      case T_INT:
+        return this.i32();
+      default:
         return this.f64();
+    }
+  }
+
+  value(): unknown {
+    const tag = this.u8();
+    if (tag <= SCALAR_TAGS_END) return this.scalar(tag);
+    switch (tag) {
       case T_STRING:
         return this.str();
       case T_ARRAY: {

@@ -17,14 +17,9 @@
  * false, and the value takes the path it took before (payload-route.ts).
  * @internal
  */
-import type { ByteReader, ByteWriter } from './codec.js';
+import { type ByteReader, type ByteWriter, SCALAR_TAGS_END } from './codec.js';
 
-const S_UNDEFINED = 0;
-const S_NULL = 1;
-const S_FALSE = 2;
-const S_TRUE = 3;
-const S_INT = 4;
-const S_NUMBER = 5;
+// Tags 0 to SCALAR_TAGS_END: undefined, null, booleans and numbers, as the compact codec writes them.
 /** A string, remembered by both sides under the next string id when short. */
 const S_STRING = 6;
 /** A string written before: its id. */
@@ -61,35 +56,12 @@ class ShapedWriter {
   constructor(private readonly w: ByteWriter) {}
 
   value(v: unknown, depth: number): GiveUp | undefined {
-    const w = this.w;
-    switch (typeof v) {
-      case 'undefined':
-        w.u8(S_UNDEFINED);
-        return;
-      case 'boolean':
-        w.u8(v ? S_TRUE : S_FALSE);
-        return;
-      case 'number':
-        if ((v | 0) === v && !Object.is(v, -0)) {
-          w.u8(S_INT);
-          w.i32(v);
-        } else {
-          w.u8(S_NUMBER);
-          w.f64(v);
-        }
-        return;
-      case 'string':
-        this.string(v);
-        return;
-      case 'object':
-        if (v === null) {
-          w.u8(S_NULL);
-          return;
-        }
-        return this.container(v, depth);
-      default:
-        return GIVE_UP;
+    if (this.w.scalar(v)) return;
+    if (typeof v === 'string') {
+      this.string(v);
+      return;
     }
+    return typeof v === 'object' ? this.container(v as object, depth) : GIVE_UP;
   }
 
   private string(s: string): void {
@@ -270,19 +242,8 @@ class ShapedReader {
   value(): unknown {
     const r = this.r;
     const tag = r.u8();
+    if (tag <= SCALAR_TAGS_END) return r.scalar(tag);
     switch (tag) {
-      case S_UNDEFINED:
-        return undefined;
-      case S_NULL:
-        return null;
-      case S_FALSE:
-        return false;
-      case S_TRUE:
-        return true;
-      case S_INT:
-        return r.i32();
-      case S_NUMBER:
-        return r.f64();
       case S_STRING: {
         const s = r.str();
         if (s.length <= REMEMBER_CHARS && this.strings.length < MAX_REMEMBERED) this.strings.push(s);
