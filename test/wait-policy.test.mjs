@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { fixturePath, onlyOn, runFile, scriptArgv } from './helpers.mjs';
+import { fixturePath, onlyOn, runFile, runtime, scriptArgv } from './helpers.mjs';
 import { spawnWithTimeout } from './spawn.mjs';
 
 const taskset = (process.env.PATH ?? '')
@@ -62,13 +62,15 @@ test('an idle loop thread with nothing pending blocks in Atomics.wait between ca
   assert.equal(r.withTimer, 0, 'a ref\'d timer a task left behind keeps the event loop turning');
 });
 
-test('300 blocking calls of a 2 ms task: the loop never polls while the task runs, nor after a wake-up left over from a park a block ended', async () => {
+test('300 blocking calls of a 2 ms task: the loop never polls while the task runs (Node), nor after a wake-up left over from a park a block ended', async () => {
   const r = await run(['sleep', '300']);
   assert.equal(r.completed, 301);
-  // The loop parks at once while a task runs (nothing it polls for can come from a blocked
-  // caller), and the caller does not spin while the loop is parked: 0-1 here. What remains is
-  // a caller that looked before the loop parked, bounded by its backoff (one wait in 33).
-  // Polling while tasks ran, the loop polled ~1 idle period in 33 (13-14); with a stale waitAsync
-  // wake counted as a quick answer, many more (58).
-  assert.ok(r.spins <= 12, `spins: ${r.spins}`);
+  // On Node the loop parks at once while a task runs (nothing it polls for can come from a
+  // blocked caller), and the caller does not spin while the loop is parked: 0-1 here. What
+  // remains is a caller that looked before the loop parked, bounded by its backoff (one wait in
+  // 33). Polling while tasks ran, the loop polled ~1 idle period in 33 (13-14), as it still does
+  // on Bun and Deno (loop-runtime.ts says why); with a stale waitAsync wake counted as a quick
+  // answer, many more (58).
+  const bound = runtime === 'node' ? 12 : 40;
+  assert.ok(r.spins <= bound, `spins: ${r.spins}`);
 });
