@@ -320,13 +320,17 @@ export const LOOP_SLICE_MS = 2000;
 export const LOOP_CLOCK_EVERY = 16;
 
 /**
- * Whether a loop's idle period may poll: not while a task runs. Polling is for the next request
- * that follows a result; while a task awaits a timer or I/O its submitter is usually waiting for
- * it, and polls through the task's whole run found nothing and cost most of its CPU (a 1 ms task:
- * ~45 pumps a call, each a promise and, where AsyncLocalStorage uses promise hooks, three hooks).
+ * Whether a loop's idle period may poll: not while a task runs, where the loop can block its
+ * thread (Node). Polling is for the next request that follows a result; while a task awaits a
+ * timer or I/O its submitter is usually waiting for it, and polls through the task's whole run
+ * found nothing and cost most of its CPU (a 1 ms task: ~45 pumps a call, each a promise and,
+ * where AsyncLocalStorage uses promise hooks, three hooks). Where the loop never blocks its
+ * thread (Bun, Deno: their channels arrive through the event loop, and Deno settles a
+ * waitAsync only as its message loop is drained) it polls through running tasks as before:
+ * parking at once was measured, and is needed, on Node only.
  */
-export function loopMayPoll(tasksRunning: number): boolean {
-  return tasksRunning === 0;
+export function loopMayPoll(tasksRunning: number, loopCanBlock: boolean): boolean {
+  return !loopCanBlock || tasksRunning === 0;
 }
 
 export function loopWait(countSpin: () => void): PollingWait {

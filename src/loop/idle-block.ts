@@ -60,7 +60,7 @@ export class IdleBlock {
 
   /** Blocks until the doorbell at `index` moves from `bell` or LOOP_BLOCK_MS pass, when `tasksRunning` is 0 and nothing else waits for the event loop. */
   block(words: Int32Array, index: number, bell: number, tasksRunning: number): Blocked {
-    if (this.baseline < 0 || !this.readsWhileBlocked || tasksRunning > 0) return Blocked.No;
+    if (!this.possible || tasksRunning > 0) return Blocked.No;
     if (!loopMayBlock(tasksRunning, activeResources!().length, this.baseline)) return Blocked.No;
     counted[COUNT] = (counted[COUNT] ?? 0) + 1;
     return Atomics.wait(words, index, bell, LOOP_BLOCK_MS) === 'timed-out' ? Blocked.TimedOut : Blocked.Rang;

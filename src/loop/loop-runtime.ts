@@ -228,10 +228,7 @@ export class LoopRuntime implements JobSink {
     if (this.stopAsked()) this.beginStop();
     const now = performance.now();
     if (this.quietSince === 0) this.quietSince = now;
-    // Where the loop never blocks its thread (Bun, Deno: their channels arrive through the event
-    // loop, and Deno settles a waitAsync only as its message loop is drained), it polls through
-    // running tasks as before: parking at once was measured, and is needed, on Node only.
-    const step = this.wait.step(now, this.quietSince, !this.idleBlock.possible || loopMayPoll(this.tasksRunning()));
+    const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning(), this.idleBlock.possible));
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
