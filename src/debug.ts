@@ -1,13 +1,18 @@
-import { debuglog } from 'node:util';
+import type { DebugLogger } from 'node:util';
+import { lazyBuiltin } from './builtin.js';
+
+const util = lazyBuiltin<typeof import('node:util')>('node:util');
+const nodeDebug = process.env.NODE_DEBUG;
 
 /**
  * `NODE_DEBUG=sideloop` prints lifecycle events to stderr, in every thread: loop starts,
- * stops and crashes, lanes connecting, and slow calls.
+ * stops and crashes, lanes connecting, and slow calls. node:util is loaded only when
+ * NODE_DEBUG names anything (builtin.ts says why).
  */
-export const debug = debuglog('sideloop');
+export const debug: DebugLogger = nodeDebug ? util().debuglog('sideloop') : Object.assign(() => {}, { enabled: false });
 
 /** Read once, as Node reads NODE_DEBUG once: when false, nothing on a call's path measures time. */
-export const debugEnabled: boolean = typeof debug.enabled === 'boolean' ? debug.enabled : namedInNodeDebug(process.env.NODE_DEBUG);
+export const debugEnabled: boolean = typeof debug.enabled === 'boolean' ? debug.enabled : namedInNodeDebug(nodeDebug);
 
 /** For runtimes whose debuglog has no `enabled` (Bun): NODE_DEBUG's comma-separated names, `*` a wildcard. */
 function namedInNodeDebug(value: string | undefined): boolean {

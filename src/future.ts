@@ -3,6 +3,7 @@
  * the submitting thread's record of one task in flight; the lane that
  * carries the task settles it.
  */
+import { nowMs } from './clock.js';
 import { CALL, CallState, type Call } from './client/call.js';
 import { addCallerFrames } from './channel/error-codec.js';
 import { threadId } from 'node:worker_threads';
@@ -152,11 +153,11 @@ export class SyncFuture<T> implements PromiseLike<T> {
 
   /** waitFor, and a debug line when the wait was slow (NODE_DEBUG=sideloop only). */
   private waitReportingSlow(timeoutMs: number | undefined): void {
-    const start = performance.now();
+    const start = nowMs();
     try {
       this.call.host.waitFor(this.call, timeoutMs);
     } finally {
-      const ms = performance.now() - start;
+      const ms = nowMs() - start;
       if (ms >= slowMs) debug('thread %d blocked %s ms in result() on %s (%s)', threadId, ms.toFixed(1), this.call.label, this.call.settled ? 'settled' : 'still pending');
     }
   }

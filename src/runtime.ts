@@ -5,9 +5,12 @@
  * word errors.
  * @internal
  */
-import v8 from 'node:v8';
 import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { lazyBuiltin } from './builtin.js';
 import { UnsupportedRuntimeError } from './errors.js';
+
+/** node:v8, loaded at the first value that needs V8's clone format (builtin.ts). */
+export const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
 
 const versions = process.versions as Record<string, string | undefined>;
 const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
@@ -65,7 +68,7 @@ export function holdsShared(value: unknown, seen = new Set<object>()): boolean {
  */
 export function serialize(value: unknown): Buffer {
   if (holdsShared(value)) throw new TypeError('#<SharedArrayBuffer> could not be cloned: only postMessage shares it');
-  return v8.serialize(value);
+  return v8().serialize(value);
 }
 
 let syncBroadcast: boolean | undefined;

@@ -7,24 +7,26 @@
  * structured clone gives a Uint8Array over a copy of the whole ArrayBuffer.
  * Both serializers cost the same.
  */
-import v8 from 'node:v8';
-import { serialize } from '../runtime.js';
+import { serialize, v8 } from '../runtime.js';
 
 /**
  * Whether the base v8.Serializer works (Node, Deno; Bun has none). It refuses SharedArrayBuffers
  * itself (no delegate shares them): no walk needed.
  */
-const hasBaseSerializer = ((): boolean => {
+let baseSerializer: boolean | undefined;
+function hasBaseSerializer(): boolean {
+  if (baseSerializer !== undefined) return baseSerializer;
   try {
-    const ser = new v8.Serializer();
+    const ser = new (v8().Serializer)();
     ser.writeHeader();
     ser.writeValue(new Uint8Array(1));
     ser.releaseBuffer();
-    return true;
+    baseSerializer = true;
   } catch {
-    return false;
+    baseSerializer = false;
   }
-})();
+  return baseSerializer;
+}
 
 /**
  * `value` in V8's structured-clone format, as `structuredClone` would clone
@@ -33,8 +35,8 @@ const hasBaseSerializer = ((): boolean => {
  */
 export function cloneBytes(value: unknown): Buffer {
   // Elsewhere the base class may be missing or differ: runtime.ts's serialize refuses shared memory there.
-  if (!hasBaseSerializer) return serialize(value);
-  const ser = new v8.Serializer();
+  if (!hasBaseSerializer()) return serialize(value);
+  const ser = new (v8().Serializer)();
   ser.writeHeader();
   ser.writeValue(value);
   return ser.releaseBuffer();
@@ -42,8 +44,8 @@ export function cloneBytes(value: unknown): Buffer {
 
 /** The value `cloneBytes` wrote. */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
-  if (!hasBaseSerializer) return markedBuffers(bytes) ? asUint8Arrays(v8.deserialize(bytes)) : v8.deserialize(bytes);
-  const des = new v8.Deserializer(bytes);
+  if (!hasBaseSerializer()) return markedBuffers(bytes) ? asUint8Arrays(v8().deserialize(bytes)) : v8().deserialize(bytes);
+  const des = new (v8().Deserializer)(bytes);
   des.readHeader();
   return des.readValue();
 }

@@ -26,6 +26,7 @@
  * waits that spun, so a test can see the policy's decisions without timing them.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import { availableParallelism, cpus } from 'node:os';
 
 /** What a non-blocking waiter (the loop thread, an awaiting thread) does next. */
@@ -193,7 +194,7 @@ export class BlockedWait {
       if (ready()) return this.spun(true);
       relax();
     }
-    const start = performance.now();
+    const start = nowMs();
     const until = start + BLOCKED_SPIN_MS;
     this.progress.start(start);
     for (;;) {
@@ -201,7 +202,7 @@ export class BlockedWait {
         if (ready()) return this.spun(true);
         relax();
       }
-      const now = performance.now();
+      const now = nowMs();
       if (now >= until || this.progress.stalled(now)) return this.spun(false);
     }
   }

@@ -8,6 +8,7 @@
  * or (wait-graph.ts) on a loop that is blocked on it in turn. One per lane.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import { C_LOOP_PARKED, C_PROGRESS, L_RES_SEQ, L_WAITING, L_WAKE_ROW, WAIT_SYNC } from '../channel/protocol.js';
 import { BlockedWait } from '../channel/wait-policy.js';
 import { DeadlockError, TimeoutError } from '../errors.js';
@@ -81,7 +82,7 @@ export class BlockingWait {
       // Fast path: results are on their way. The clock and the loop's state are read
       // only when a spin finds nothing, or now and then while other calls' results stream in.
       if (wait.spin(this.hasResultsNow)) continue;
-      const now = performance.now();
+      const now = nowMs();
       if (giveUpAt < 0) giveUpAt = timeoutMs === undefined ? Infinity : now + timeoutMs;
       const deadline = call.deadline ?? Infinity;
       if (now >= deadline) {

@@ -34,7 +34,7 @@ export class Call<T = unknown> {
   state = CallState.Pending;
   /** The value once fulfilled, the error once rejected. */
   settledWith: unknown;
-  /** performance.now() by which the task must settle, from `timeoutMs`; undefined without one (a number here would be a heap allocation per call). */
+  /** nowMs() by which the task must settle, from `timeoutMs`; undefined without one (a number here would be a heap allocation per call). */
   deadline: number | undefined = undefined;
   /**
    * Set once someone awaits the call; dropped when it settles, with the link

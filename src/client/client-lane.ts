@@ -5,6 +5,7 @@
  * awaited calls are looked after by a ResultPoller; task output that arrives
  * with the results is written by an OutputWriter.
  */
+import { nowMs } from '../clock.js';
 import type { MessagePort } from 'node:worker_threads';
 import { CallTable } from '../channel/call-table.js';
 import { ByteReader, ByteWriter } from '../channel/codec.js';
@@ -146,7 +147,7 @@ export class ClientLane implements CallHost {
     const call = new Call<T>(this.nextCallId, this, task.code);
     this.nextCallId = nextCallId(this.nextCallId);
     const timeoutMs = timerMs(opts.timeoutMs);
-    if (timeoutMs !== undefined) call.deadline = performance.now() + timeoutMs;
+    if (timeoutMs !== undefined) call.deadline = nowMs() + timeoutMs;
     // In the table before it is sent: sending can drain results, and this call's answer may be among them.
     this.calls.add(call);
     try {

@@ -4,6 +4,7 @@
  * and stops it. A manager makes one per start().
  * @internal
  */
+import { sharedNowMs } from '../clock.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
@@ -77,7 +78,7 @@ export class LoopRun {
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
-    this.control.startedAt = performance.timeOrigin + performance.now();
+    this.control.startedAt = sharedNowMs();
     const memory = createLaneMemory();
     const side = new MessageChannel();
     const life = new MessageChannel();

@@ -5,6 +5,7 @@
  * (the owner may be blocked), so it announces its lane on the loop's
  * BroadcastChannel and rings the doorbell; the loop thread picks it up.
  */
+import { nowMs } from '../clock.js';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { ClientLane } from './client-lane.js';
 import type { LoopControl } from '../registry/control.js';
@@ -39,8 +40,8 @@ let lanesMade = 0;
 
 export function connectLane(slot: number, control: LoopControl, name: string): ClientLane {
   // The loop listens for lanes once it runs: an announcement made before would be lost.
-  const deadline = performance.now() + BOOT_WAIT_MS;
-  while (control.state === LoopState.Starting && performance.now() < deadline) {
+  const deadline = nowMs() + BOOT_WAIT_MS;
+  while (control.state === LoopState.Starting && nowMs() < deadline) {
     Atomics.wait(control.words, C_STATE, LoopState.Starting, 50);
   }
   if (!control.accepting) throw new LoopNotRunningError(`Cannot submit to loop "${name}": it is not running`);

@@ -5,6 +5,7 @@
  * waitAsync wake-up costs tens of microseconds; once quiet it parks in
  * Atomics.waitAsync, costing nothing (wait-policy.ts says how long each). One per lane.
  */
+import { nowMs } from '../clock.js';
 import { deathCount } from '../registry/reaper.js';
 import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
@@ -35,7 +36,7 @@ export interface PolledLane {
 export class ResultPoller {
   private watched = 0;
   private armed = false;
-  /** performance.now() of the last awaited submit or result: the poller polls for a while after it. */
+  /** nowMs() of the last awaited submit or result: the poller polls for a while after it. */
   private activeAt = 0;
   /** An awaited submit since the clock was last read (reading it per submit would cost more than the flag). */
   private submitted = false;
@@ -78,7 +79,7 @@ export class ResultPoller {
   private arm(): void {
     if (this.armed || this.watched === 0) return;
     this.armed = true;
-    const now = performance.now();
+    const now = nowMs();
     if (this.submitted) {
       this.submitted = false;
       this.wait.active(now, this.activeAt, false);
@@ -132,7 +133,7 @@ export class ResultPoller {
 
   private readonly onPoll = (): void => {
     this.armed = false;
-    if (this.lane.hasResults()) this.resultsAt(performance.now());
+    if (this.lane.hasResults()) this.resultsAt(nowMs());
     this.lane.settleArrived();
     this.arm();
   };
@@ -150,16 +151,16 @@ export class ResultPoller {
     const quiet = this.quietSlices >= 2;
     this.quietSlices = 0;
     Atomics.and(this.lane.words, L_WAITING, ~WAIT_ASYNC);
-    this.resultsAt(performance.now()); // results tend to come in bursts: poll for the next ones
+    this.resultsAt(nowMs()); // results tend to come in bursts: poll for the next ones
     // A quiet slice may hide a death nobody announced; the owner's Worker 'exit' event covers the rest.
     if (!this.lane.settleArrived() && quiet) this.lane.probe?.();
     this.arm();
   };
 }
 
-/** Cancels `call` with a TimeoutError at `deadline` (a performance.now() time) unless it settles first. */
+/** Cancels `call` with a TimeoutError at `deadline` (a nowMs() time) unless it settles first. */
 function armTimeout(call: Call, deadline: number): void {
-  const timer = setTimeout(() => call.timeOut(), deadline - performance.now());
+  const timer = setTimeout(() => call.timeOut(), deadline - nowMs());
   timer.unref();
   call.addCleanup(() => clearTimeout(timer));
 }

@@ -16,6 +16,7 @@
  * after STALE_LOCK_MS.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import { threadId } from 'node:worker_threads';
 import { C_BLOCKED_ON, H_WAITS_LOCK, REGISTRY_HEADER_BYTES, REGISTRY_SLOTS, LoopState } from '../channel/protocol.js';
 import { DeadlockError } from '../errors.js';
@@ -94,7 +95,7 @@ function lock(header: Int32Array): void {
   for (;;) {
     const holder = Atomics.compareExchange(header, H_WAITS_LOCK, 0, me);
     if (holder === 0) return;
-    const now = performance.now();
+    const now = nowMs();
     if (since === 0) since = now;
     else if (now - since > STALE_LOCK_MS && Atomics.compareExchange(header, H_WAITS_LOCK, holder, me) === holder) return;
     Atomics.wait(header, H_WAITS_LOCK, holder, 1);

@@ -16,7 +16,7 @@ export class Job {
   private reason: unknown;
   aborted = false;
   timer: NodeJS.Timeout | undefined;
-  /** performance.now() as the function was called; set only under NODE_DEBUG=sideloop (slow tasks). */
+  /** nowMs() as the function was called; set only under NODE_DEBUG=sideloop (slow tasks). */
   startedAt = 0;
 
   constructor(

@@ -7,6 +7,7 @@
  * from workerData; nothing here is module state, so a test can make one.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
 import { broadcastReadsSync } from '../runtime.js';
@@ -56,7 +57,7 @@ export class LoopRuntime implements JobSink {
   private crashCause: unknown;
   private readonly requests: TaskRequests;
   private announcePending = false;
-  /** performance.now() when the loop last found nothing to do after activity; 0 while busy. */
+  /** nowMs() when the loop last found nothing to do after activity; 0 while busy. */
   private quietSince = 0;
   private idlePumps = 0;
   private pumpScheduled = false;
@@ -181,7 +182,7 @@ export class LoopRuntime implements JobSink {
   }
 
   private reportSlow(job: Job, ok: boolean): void {
-    const ms = performance.now() - job.startedAt;
+    const ms = nowMs() - job.startedAt;
     if (ms >= slowMs) debug('loop %s: slow task: %s %s after %s ms (thread %d, call %d)', this.opts.name, job.label, ok ? 'returned' : 'failed', ms.toFixed(1), job.lane.threadId, job.id);
   }
 
@@ -226,7 +227,7 @@ export class LoopRuntime implements JobSink {
     }
     if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
     if (this.stopAsked()) this.beginStop();
-    const now = performance.now();
+    const now = nowMs();
     if (this.quietSince === 0) this.quietSince = now;
     const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning(), this.idleBlock.possible));
     if (step === Step.Hot) this.hotPump();
@@ -236,7 +237,7 @@ export class LoopRuntime implements JobSink {
 
   /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
   private endQuiet(found = true): void {
-    if (this.quietSince !== 0) this.wait.active(performance.now(), this.quietSince, found);
+    if (this.quietSince !== 0) this.wait.active(nowMs(), this.quietSince, found);
     this.quietSince = 0;
     this.idlePumps = 0;
   }

@@ -3,10 +3,11 @@
  * dist/loop-thread.js). It boots a LoopRuntime from workerData, hooks it to
  * this thread's deaths, and reports the loop running.
  */
+import { sharedNowMs } from '../clock.js';
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { LoopBootData } from '../channel/protocol.js';
 import { LOOP_BOOTED, LoopState } from '../channel/protocol.js';
-import { debug } from '../debug.js';
+import { debug, debugEnabled } from '../debug.js';
 import { lineage } from '../registry/lineage.js';
 import { Registry } from '../registry/registry.js';
 import { inheritLoaders } from './loaders.js';
@@ -48,6 +49,7 @@ void inheritLoaders(process.execArgv).then(() => {
   if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {
     Atomics.notify(control.words, 0);
   }
-  debug('loop %s: running on thread %d, %s ms after its start()', boot.name, threadId, (performance.timeOrigin + performance.now() - control.startedAt).toFixed(1));
+  // Only when printed: the first read of \`performance\` in a thread loads perf_hooks (~1 ms).
+  if (debugEnabled) debug('loop %s: running on thread %d, %s ms after its start()', boot.name, threadId, (sharedNowMs() - control.startedAt).toFixed(1));
   runtime.start();
 });

@@ -8,8 +8,8 @@
  * wrote it, and the caller writes it to its own streams (client-lane.ts).
  * @internal
  */
-import { Console } from 'node:console';
 import { OutStream } from '../channel/records.js';
+import { lazyBuiltin } from '../builtin.js';
 
 /** Where a write goes; returns false when it cannot take it (the write then goes the usual way). */
 export type OutputSink = (stream: OutStream, chunk: string | Uint8Array) => boolean;
@@ -33,6 +33,7 @@ export function captureOutput(sink: OutputSink): void {
  */
 function routeConsoleThroughStreams(): void {
   if (typeof (globalThis as { Deno?: unknown }).Deno === 'undefined') return;
+  const { Console } = lazyBuiltin<typeof import('node:console')>('node:console')();
   const routed = new Console({ stdout: process.stdout, stderr: process.stderr });
   const target = console as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(routed)) {

@@ -5,6 +5,7 @@
  * JobSink), which answers the lane.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { ByteReader } from '../channel/codec.js';
 import { C_CANCELLED, C_STARTED } from '../channel/protocol.js';
@@ -138,7 +139,7 @@ export class TaskRequests {
 
   private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
     if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
-    if (debugEnabled) job.startedAt = performance.now();
+    if (debugEnabled) job.startedAt = nowMs();
     let out: unknown;
     try {
       out = this.opts.scope.run(job, fn, ...args);

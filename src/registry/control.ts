@@ -3,7 +3,7 @@
  * thread holding a handle. State changes are published here, so any thread
  * learns of a stop or a crash without a message reaching its event loop.
  */
-import v8 from 'node:v8';
+import { sharedNowMs } from '../clock.js';
 import {
   C_CANCELLED,
   C_COMPLETED,
@@ -32,6 +32,7 @@ import {
   StopMode,
 } from '../channel/protocol.js';
 import { fromErrorData, toErrorData } from '../channel/error-codec.js';
+import { v8 } from '../runtime.js';
 import { findEnd } from './end-log.js';
 import { wakeAllThreads } from './wake.js';
 
@@ -116,11 +117,11 @@ export class LoopControl {
   private writeCause(cause: unknown): void {
     try {
       let data = toErrorData(cause);
-      let bytes = v8.serialize(data);
+      let bytes = v8().serialize(data);
       if (bytes.byteLength > SLOT_CRASH_BYTES - 4 && data.stack) {
         // Too big for the slot: keep what identifies it.
         data = { cls: data.cls, name: data.name, message: data.message?.slice(0, 400), props: { code: data.props?.code } };
-        bytes = v8.serialize(data);
+        bytes = v8().serialize(data);
       }
       if (bytes.byteLength > SLOT_CRASH_BYTES - 4) return;
       new Uint8Array(this.memory, this.slotOffset + SLOT_CRASH + 4, bytes.byteLength).set(bytes);
@@ -136,7 +137,7 @@ export class LoopControl {
     if (len === 0 || len > SLOT_CRASH_BYTES - 4) return undefined;
     try {
       const copy = Buffer.from(new Uint8Array(this.memory, this.slotOffset + SLOT_CRASH + 4, len));
-      return fromErrorData(v8.deserialize(copy));
+      return fromErrorData(v8().deserialize(copy));
     } catch {
       return undefined;
     }
@@ -234,7 +235,7 @@ export class LoopControl {
       failed,
       cancelled,
       spins,
-      uptime: this.startedAt ? performance.timeOrigin + performance.now() - this.startedAt : 0,
+      uptime: this.startedAt ? sharedNowMs() - this.startedAt : 0,
     };
   }
 }

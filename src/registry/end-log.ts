@@ -7,6 +7,7 @@
  * far more than happen while a waiter sleeps one park slice.
  * @internal
  */
+import { nowMs } from '../clock.js';
 import { C_CRASH_CLAIM, C_EXIT_CODE, C_STATE, LoopState, SLOT_ENDS, SLOT_ENDS_BYTES } from '../channel/protocol.js';
 
 const ENTRIES = 8;
@@ -41,9 +42,9 @@ function words(memory: SharedArrayBuffer, slotOffset: number): Int32Array {
 export function runEnd(control: Int32Array): RunEnd | undefined {
   let state = Atomics.load(control, C_STATE);
   if (state === LoopState.Idle) return undefined; // never ran: nobody waits on it
-  const giveUpAt = performance.now() + CRASH_RECORD_WAIT_MS;
+  const giveUpAt = nowMs() + CRASH_RECORD_WAIT_MS;
   while (state !== LoopState.Stopped && state !== LoopState.Crashed && Atomics.load(control, C_CRASH_CLAIM) !== 0) {
-    if (performance.now() >= giveUpAt) {
+    if (nowMs() >= giveUpAt) {
       state = LoopState.Crashed; // its recorder died half way
       break;
     }

@@ -17,6 +17,7 @@
  * rows and their descendants' rows (a worker ends with its parent).
  * @internal
  */
+import { nowMs } from '../clock.js';
 import type { Worker } from 'node:worker_threads';
 import { H_DEATHS, LoopState, REGISTRY_SLOTS } from '../channel/protocol.js';
 import type { LoopControl } from './control.js';
@@ -135,7 +136,7 @@ const silentSince = new Map<string, number>();
 
 function silentLongEnough(slot: number, gen: number): boolean {
   const key = `${slot}.${gen}`;
-  const now = performance.now();
+  const now = nowMs();
   const since = silentSince.get(key);
   if (since === undefined) {
     if (silentSince.size >= 64) silentSince.clear(); // runs their owners settled meanwhile
