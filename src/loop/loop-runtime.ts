@@ -8,10 +8,9 @@
  * @internal
  */
 import { nowMs } from '../clock.js';
-import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { BroadcastSideChannel, PortSideChannel } from '../channel/lane.js';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_LANES, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, lanesChannelName, type EarlySideRecord, type LaneAnnouncement, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
 import { debug, slowMs } from '../debug.js';
@@ -21,7 +20,7 @@ import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
-import { LoopLane } from './loop-lane.js';
+import { LoopLanes } from './loop-lanes.js';
 import type { TaskScope } from './task-context.js';
 import { TaskRequests } from './task-requests.js';
 import type { AsyncLocalStorage } from 'node:async_hooks';
@@ -47,10 +46,7 @@ const settledPromise = Promise.resolve();
 
 export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
-  private readonly lanes: LoopLane[] = [];
-  private readonly announcements: BroadcastChannel;
-  private readonly readsAnnouncements: boolean;
-  private lanesSeen = 0;
+  private readonly lanes: LoopLanes;
   private stopping = false;
   /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
   private cancelledForStop = false;
@@ -76,12 +72,9 @@ export class LoopRuntime implements JobSink {
   private blockQueued = false;
   /** C_BLOCK_BELL's value when the loop said it would block (LoopParked.Blocked). */
   private blockBell = 0;
-  /** Where blocked submitters park (channel/wake.ts). */
-  private readonly wakeWords: Int32Array | undefined;
 
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
-    this.wakeWords = wakeWords(opts.control.memory);
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
     this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
     this.requests = new TaskRequests(
@@ -89,67 +82,15 @@ export class LoopRuntime implements JobSink {
       this,
     );
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
-    // Other threads announce their lanes here and count them in C_LANES. The event loop
-    // delivers announcements; while the pump spins in the microtask queue it reads the
-    // channel itself when the count moves, so a new lane is served even mid-burst.
-    this.readsAnnouncements = broadcastReadsSync(); // before any channel exists (see runtime.ts)
-    this.idleBlock = new IdleBlock(this.readsAnnouncements);
-    this.announcements = new BroadcastChannel(lanesChannelName(opts.loopKey));
-    this.announcements.unref();
-    this.announcements.onmessage = (event) => {
-      this.onAnnouncement((event as { data: unknown }).data);
-      this.wake();
-    };
+    const readSync = broadcastReadsSync(); // before any channel exists (see runtime.ts)
+    this.lanes = new LoopLanes(opts.control.words, opts.loopKey, opts.name, this.requests.onRequest, wakeWords(opts.control.memory), readSync, () => this.wake());
+    this.idleBlock = new IdleBlock(readSync);
     // Nobody listens on the life port (a listener would wake this event loop for each probe).
     opts.lifePort?.unref();
   }
 
-  // ---- lanes ----
-
   connect(data: LaneBootData): void {
-    const side = data.port ? new PortSideChannel(data.port) : new BroadcastSideChannel(data.sideToSubmitter!, data.sideToLoop!, undefined, this.readAnnouncements);
-    const lane = new LoopLane(data.memory, side, this.requests.onRequest, this.wakeWords);
-    lane.threadId = data.threadId ?? -1;
-    this.lanes.push(lane);
-    debug('loop %s: a lane from thread %d connected (%d lanes)', this.opts.name, lane.threadId, this.lanes.length);
-    lane.markConnected();
-  }
-
-  private onAnnouncement(message: unknown): void {
-    const kind = (message as { kind?: unknown } | undefined)?.kind;
-    if (kind === 'side') return this.onEarlySideRecord(message as EarlySideRecord);
-    if (kind !== 'lane') return;
-    this.lanesSeen++;
-    this.connect((message as LaneAnnouncement).lane);
-  }
-
-  /** A side record sent before this loop listened on its lane's channel: it comes after the lane's announcement. */
-  private onEarlySideRecord({ to, message }: EarlySideRecord): void {
-    for (const lane of this.lanes) {
-      if (!lane.deliverEarly(to, message)) continue;
-      return debug('loop %s: a side record from thread %d came before its lane was connected', this.opts.name, lane.threadId);
-    }
-    // Its lane was dropped (its thread ended): the submit is counted cancelled there.
-  }
-
-  /** Reads all the lanes channel holds: a lane draining its side channel looks here for what came early. */
-  private readonly readAnnouncements = (): void => {
-    if (!this.readsAnnouncements) return;
-    for (let received = receiveMessageOnPort(this.announcements as unknown as MessagePort); received; received = receiveMessageOnPort(this.announcements as unknown as MessagePort)) {
-      this.onAnnouncement(received.message);
-    }
-  };
-
-  private takeAnnouncedLanes(): void {
-    // Where the channel cannot be read here (Bun, Deno), the announcement comes as an event:
-    // the pump does not park while the count is ahead, so the event loop turns and delivers it.
-    if (!this.readsAnnouncements) return;
-    const announced = Atomics.load(this.control.words, C_LANES);
-    while (this.lanesSeen !== announced) {
-      const received = receiveMessageOnPort(this.announcements as unknown as MessagePort);
-      if (!received) break;
-      this.onAnnouncement(received.message);
-    }
+    this.lanes.connect(data);
   }
 
   private dropProbes(): void {
@@ -189,7 +130,7 @@ export class LoopRuntime implements JobSink {
   /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
   readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
     const job = this.opts.scope.getStore() as Job | undefined;
-    const lane = job?.lane ?? this.lanes[0];
+    const lane = job?.lane ?? this.lanes.all[0];
     if (lane === undefined || !lane.output(stream, chunk)) return false;
     this.scheduleAnnounce();
     return true;
@@ -205,7 +146,7 @@ export class LoopRuntime implements JobSink {
 
   private readonly announceAll = (): void => {
     this.announcePending = false;
-    for (const lane of this.lanes) lane.announce();
+    for (const lane of this.lanes.all) lane.announce();
   };
 
   // ---- the pump: poll after activity, then park ----
@@ -214,9 +155,9 @@ export class LoopRuntime implements JobSink {
     this.pumpScheduled = false;
     const control = this.control;
     Atomics.store(control.words, C_PROGRESS, ++this.progress);
-    if (Atomics.load(control.words, C_LANES) !== this.lanesSeen) this.takeAnnouncedLanes();
+    if (this.lanes.pending) this.lanes.takeAnnounced();
     let handled = 0;
-    for (const lane of this.lanes) {
+    for (const lane of this.lanes.all) {
       if (lane.hasBacklog) handled += lane.flush();
       handled += lane.drain();
     }
@@ -255,8 +196,8 @@ export class LoopRuntime implements JobSink {
 
   /** Requests waiting, or held results that the ring now has room for (moved as a side effect). */
   private hasWork(): boolean {
-    let found = Atomics.load(this.control.words, C_LANES) !== this.lanesSeen;
-    for (const lane of this.lanes) {
+    let found = this.lanes.pending;
+    for (const lane of this.lanes.all) {
       if (lane.hasRequests() || (lane.hasBacklog && lane.flush() > 0)) found = true;
     }
     return found;
@@ -334,9 +275,7 @@ export class LoopRuntime implements JobSink {
   }
 
   private tasksRunning(): number {
-    let running = 0;
-    for (const lane of this.lanes) running += lane.running.size;
-    return running;
+    return this.lanes.tasksRunning();
   }
 
   /**
@@ -368,9 +307,9 @@ export class LoopRuntime implements JobSink {
   /** Lanes whose thread ended go (their tasks cancelled); a stop waiting for their tasks can end. */
   private dropEndedLanes(): void {
     if (!this.endedLanes) return;
-    const before = this.lanes.length;
-    this.endedLanes.drop(this.lanes, this.opts.name);
-    if (this.lanes.length !== before && this.stopping) this.maybeFinishStop();
+    const before = this.lanes.all.length;
+    this.endedLanes.drop(this.lanes.all, this.opts.name);
+    if (this.lanes.all.length !== before && this.stopping) this.maybeFinishStop();
   }
 
   /** The loop runs (its keep-alive made): starts pumping. */
@@ -401,7 +340,7 @@ export class LoopRuntime implements JobSink {
     this.stopping = true;
     if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
       this.cancelledForStop = true;
-      for (const lane of this.lanes) {
+      for (const lane of this.lanes.all) {
         for (const job of lane.running.list() as Job[]) {
           const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
           job.abort(error);
@@ -416,13 +355,13 @@ export class LoopRuntime implements JobSink {
     // Lanes of threads that ended go first: their held task output (up to MAX_HELD_RECORDS, one
     // message each) was spilled to a thread that is gone, which took seconds under load, past the
     // stop's timeout; the thread was then terminated, losing the output it had sent the usual way.
-    this.endedLanes?.drop(this.lanes, this.opts.name);
-    if (this.lanes.some((lane) => lane.running.size > 0)) return;
+    this.endedLanes?.drop(this.lanes.all, this.opts.name);
+    if (this.lanes.all.some((lane) => lane.running.size > 0)) return;
     debug('loop %s: stopped, its thread exits', this.opts.name);
-    for (const lane of this.lanes) lane.spill();
+    for (const lane of this.lanes.all) lane.spill();
     this.announceAll();
     this.control.setState(LoopState.Stopped);
-    for (const lane of this.lanes) lane.wake();
+    for (const lane of this.lanes.all) lane.wake();
     this.opts.exit(0);
   }
 
@@ -441,6 +380,6 @@ export class LoopRuntime implements JobSink {
     const code = exitCode === 0 && this.crashCause !== undefined ? 1 : exitCode;
     debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
-    for (const lane of this.lanes) lane.wake();
+    for (const lane of this.lanes.all) lane.wake();
   }
 }
