@@ -26,3 +26,16 @@ function readSlowMs(raw: string | undefined): number {
   const ms = raw === undefined || raw === '' ? Number.NaN : Number(raw);
   return Number.isFinite(ms) && ms >= 0 ? ms : 100;
 }
+
+/**
+ * A count of one decision of the waiting policy in this thread, at
+ * `globalThis[Symbol.for('sideloop.<name>')]`: a task can read it to see what the policy
+ * decided without timing it (test/wait-policy.test.mjs).
+ */
+export function policyCounter(name: string): () => void {
+  const key = Symbol.for(`sideloop.${name}`);
+  const counted = globalThis as { [key: symbol]: number | undefined };
+  return () => {
+    counted[key] = (counted[key] ?? 0) + 1;
+  };
+}

@@ -243,37 +243,52 @@ export class PollingWait {
   /** Whether the current idle period polls (decided when it starts). */
   private polling = false;
   private idle = false;
+  /** The current period polls and is not counted yet: it is once it outlasts its first look. */
+  private uncounted = false;
 
   constructor(
     private readonly hotMs: number,
     private readonly pollMs: number,
-    /** Counts an idle period that polled (stats().spins). */
+    /** Counts an idle period that polled past its first look (stats().spins). */
     private readonly countSpin: () => void,
     /** The loop's progress, for a waiter whose answers come from the loop thread. */
     private readonly progress?: ProgressWatch,
+    /** Counts an idle period that polled its whole window for nothing (or saw the loop stop). */
+    private readonly countFailure?: () => void,
   ) {}
 
   /**
    * What to do at `now`, in an idle period that started at `since` (a call with a new `since`
-   * starts one). `worthPolling` false at the start of a period parks it at once and teaches
-   * the backoff nothing: the waiter knows what it waits for cannot come soon.
+   * starts one). `worthPolling` false parks at once (at the start of a period, or during it)
+   * and teaches the backoff nothing: the waiter knows what it waits for cannot come soon.
    */
   step(now: number, since: number, worthPolling = true): Step {
     if (!this.idle) {
       this.idle = true;
       this.polling = worthPolling && this.backoff.shouldSpin();
-      if (this.polling) {
-        this.countSpin();
-        this.progress?.start(now);
-      }
-    }
+      this.uncounted = this.polling;
+      if (this.polling) this.progress?.start(now);
+    } else if (this.polling && !worthPolling) {
+      // What it waits for cannot come soon any more (the loop's submitters now all wait for
+      // running tasks): park. Neither a failed poll nor, stopped at its next look, a counted one.
+      this.polling = false;
+      this.uncounted = false;
+      return Step.Park;
+    } else this.count();
     if (!this.polling) return Step.Park;
     const quietMs = now - since;
     if (quietMs < this.pollMs && !this.progress?.stalled(now)) return quietMs < this.hotMs ? Step.Hot : Step.Poll;
     // Polled the whole window for nothing, or the loop stopped running: what comes next is probably as slow.
     this.polling = false;
     this.backoff.failed();
+    this.countFailure?.();
     return Step.Park;
+  }
+
+  private count(): void {
+    if (!this.uncounted) return;
+    this.uncounted = false;
+    this.countSpin();
   }
 
   /**
@@ -286,6 +301,7 @@ export class PollingWait {
   active(now: number, since: number, found: boolean): void {
     if (!this.idle) return;
     this.idle = false;
+    this.count();
     if (!found) return;
     if (now - since < this.hotMs) this.backoff.succeeded();
     else if (this.polling) this.backoff.failed();
@@ -321,21 +337,23 @@ export const LOOP_SLICE_MS = 2000;
 export const LOOP_CLOCK_EVERY = 16;
 
 /**
- * Whether a loop's idle period may poll: not while a task runs, where the loop can block its
- * thread (Node). Polling is for the next request that follows a result; while a task awaits a
- * timer or I/O its submitter is usually waiting for it, and polls through the task's whole run
- * found nothing and cost most of its CPU (a 1 ms task: ~45 pumps a call, each a promise and,
- * where AsyncLocalStorage uses promise hooks, three hooks). Where the loop never blocks its
- * thread (Bun, Deno: their channels arrive through the event loop, and Deno settles a
- * waitAsync only as its message loop is drained) it polls through running tasks as before:
- * parking at once was measured, and is needed, on Node only.
+ * Whether a loop's idle period may poll (its backoff permitting). Polling is for the next
+ * request that follows a result. While tasks run, where the loop can block its thread (Node),
+ * only if some submitter may send one soon (`someMayRequestSoon`: it has been answered since
+ * its last request). One that waits for a running task sends nothing until the task ends: polls through a 1 ms task found nothing and cost most of its CPU (~45
+ * pumps a call, each a promise and, where AsyncLocalStorage uses promise hooks, three hooks).
+ * But a task that runs for long (a watcher, a server) must not make every other call park:
+ * parked, each cost a trip through the event loop (20-70 us a blocking call instead of 3.5).
+ * Where the loop never blocks its thread (Bun, Deno: their channels arrive through the event
+ * loop, and Deno settles a waitAsync only as its message loop is drained) it polls through
+ * running tasks as before: parking at once was measured, and is needed, on Node only.
  */
-export function loopMayPoll(tasksRunning: number, loopCanBlock: boolean): boolean {
-  return !loopCanBlock || tasksRunning === 0;
+export function loopMayPoll(tasksRunning: number, loopCanBlock: boolean, someMayRequestSoon: () => boolean): boolean {
+  return !loopCanBlock || tasksRunning === 0 || someMayRequestSoon();
 }
 
-export function loopWait(countSpin: () => void): PollingWait {
-  return new PollingWait(LOOP_HOT_MS, LOOP_POLL_MS, countSpin);
+export function loopWait(countSpin: () => void, countFailure?: () => void): PollingWait {
+  return new PollingWait(LOOP_HOT_MS, LOOP_POLL_MS, countSpin, undefined, countFailure);
 }
 
 /**

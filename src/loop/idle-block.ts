@@ -17,6 +17,7 @@
  * @internal
  */
 import { LOOP_BLOCK_MS, loopMayBlock } from '../channel/wait-policy.js';
+import { policyCounter } from '../debug.js';
 
 type ResourcesInfo = () => string[];
 const activeResources = (process as unknown as { getActiveResourcesInfo?: ResourcesInfo }).getActiveResourcesInfo;
@@ -31,12 +32,8 @@ export const enum Blocked {
   TimedOut = 2,
 }
 
-/**
- * How many times this thread's loop blocked, for tests and debugging: a task can read it
- * (`globalThis[Symbol.for('sideloop.idleBlocks')]`) to see the policy's decision without timing it.
- */
-const COUNT = Symbol.for('sideloop.idleBlocks');
-const counted = globalThis as { [COUNT]?: number };
+/** How many times this thread's loop blocked (debug.ts, policyCounter). */
+const countBlock = policyCounter('idleBlocks');
 
 export class IdleBlock {
   /** Resources holding the event loop when the loop started: its own keep-alive and the runtime's. -1 until known. */
@@ -62,7 +59,7 @@ export class IdleBlock {
   block(words: Int32Array, index: number, bell: number, tasksRunning: number): Blocked {
     if (!this.possible || tasksRunning > 0) return Blocked.No;
     if (!loopMayBlock(tasksRunning, activeResources!().length, this.baseline)) return Blocked.No;
-    counted[COUNT] = (counted[COUNT] ?? 0) + 1;
+    countBlock();
     return Atomics.wait(words, index, bell, LOOP_BLOCK_MS) === 'timed-out' ? Blocked.TimedOut : Blocked.Rang;
   }
 }

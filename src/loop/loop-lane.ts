@@ -79,6 +79,8 @@ export class LoopLane {
   private readonly backlog = new RecordQueue();
   /** Results written since the submitter was last told. */
   private unannounced = false;
+  /** A result was written since the last request taken: the submitter has something to take, and then to send. */
+  private answeredSinceRequest = false;
   /** Task output written since a submitter waiting only for output was last told. */
   private outputUnannounced = false;
   /** The submitting thread (diagnostics name it; when it ends, the lane is dropped: ended-lanes.ts); -1 when the lane did not say. */
@@ -173,7 +175,7 @@ export class LoopLane {
       const r = new ByteReader(message.record);
       this.boxFirst(r);
       if (message.lost !== undefined) markArgsLost(r, message.lost);
-      this.handle(this, r, message.value as unknown[] | undefined);
+      this.take(r, message.value as unknown[] | undefined);
       count++;
     }
     if (boxed && this.box.taken === boxedTaken && this.box.hasData()) {
@@ -186,8 +188,24 @@ export class LoopLane {
   private readonly onRingRecord = (offset: number): void => {
     const r = this.reader.at(offset);
     this.boxFirst(r);
-    this.handle(this, r, undefined);
+    this.take(r, undefined);
   };
+
+  private take(r: ByteReader, args: unknown[] | undefined): void {
+    this.answeredSinceRequest = false;
+    this.handle(this, r, args);
+  }
+
+  /**
+   * Whether this lane's submitter may send a request soon: it has been answered since its last
+   * request, so it is about to run. One whose last request still runs is waiting for it, as a
+   * rule, and sends nothing until it ends (wait-policy.ts, loopMayPoll). Not L_WAITING: a
+   * submitter is seen waiting only once it parks, up to a millisecond after its request was
+   * taken (a GC, a busy core), and a poll begun meanwhile ran its whole window for nothing.
+   */
+  mayRequestSoon(): boolean {
+    return this.answeredSinceRequest;
+  }
 
   /** A boxed request sent before the request in `r` goes first: call ids follow the order of submits. */
   private boxFirst(r: ByteReader): void {
@@ -204,7 +222,7 @@ export class LoopLane {
   private takeBox(): void {
     this.boxCallId = this.boxedCallId();
     this.answerBoxFree = Atomics.load(this.words, L_ANSWERS_READ) === this.answers.sent;
-    this.handle(this, this.boxReader.at(this.box.offset), undefined);
+    this.take(this.boxReader.at(this.box.offset), undefined);
     this.box.done();
     Atomics.store(this.words, L_REQ_BOX_TAKEN, this.box.taken);
   }
@@ -282,6 +300,7 @@ export class LoopLane {
   /** Writes the answer to call `callId`: in the answer box when it came in the box and there is room. */
   private publish(callId: number, w: ByteWriter): void {
     this.unannounced = true;
+    this.answeredSinceRequest = true;
     if (callId === this.boxCallId) {
       this.boxCallId = -1;
       // Not while task output is held back: the caller reads the box first and would return before it.

@@ -88,6 +88,12 @@ export class LoopLanes {
     // Its lane was dropped (its thread ended): the submit is counted cancelled there.
   }
 
+  /** Whether any lane's submitter may send a request soon (LoopLane.mayRequestSoon). */
+  someMayRequestSoon(): boolean {
+    for (const lane of this.all) if (lane.mayRequestSoon()) return true;
+    return false;
+  }
+
   /** Tasks running on all lanes. */
   tasksRunning(): number {
     let running = 0;

@@ -13,7 +13,7 @@ import { broadcastReadsSync } from '../runtime.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
-import { debug, slowMs } from '../debug.js';
+import { debug, policyCounter, slowMs } from '../debug.js';
 import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { wakeWords } from '../channel/wake.js';
@@ -40,6 +40,10 @@ export interface LoopRuntimeOptions {
   /** The thread table: lanes of submitting threads that ended are dropped (ended-lanes.ts). */
   readonly threads?: ThreadWatch;
 }
+
+/** Idle periods that polled while tasks ran, and those that found nothing (debug.ts, policyCounter). */
+const countPollWhileRunning = policyCounter('pollsWhileRunning');
+const countFailedPollWhileRunning = policyCounter('failedPollsWhileRunning');
 
 // Node's queueMicrotask wraps each callback in an AsyncResource; a resolved promise's then does not.
 const settledPromise = Promise.resolve();
@@ -76,7 +80,15 @@ export class LoopRuntime implements JobSink {
   constructor(private readonly opts: LoopRuntimeOptions) {
     this.control = opts.control;
     this.endedLanes = opts.threads && new EndedLanes(opts.threads, opts.control);
-    this.wait = loopWait(() => this.control.count(C_LOOP_SPINS));
+    this.wait = loopWait(
+      () => {
+        this.control.count(C_LOOP_SPINS);
+        if (this.tasksRunning() > 0) countPollWhileRunning();
+      },
+      () => {
+        if (this.tasksRunning() > 0) countFailedPollWhileRunning();
+      },
+    );
     this.requests = new TaskRequests(
       { control: opts.control, name: opts.name, taskType: opts.taskType, scope: opts.scope, stopping: () => this.stopping },
       this,
@@ -170,7 +182,7 @@ export class LoopRuntime implements JobSink {
     if (this.stopAsked()) this.beginStop();
     const now = nowMs();
     if (this.quietSince === 0) this.quietSince = now;
-    const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning(), this.idleBlock.possible));
+    const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning(), this.idleBlock.possible, this.someMayRequestSoon));
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
@@ -273,6 +285,8 @@ export class LoopRuntime implements JobSink {
     Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
     this.schedulePump();
   }
+
+  private readonly someMayRequestSoon = (): boolean => this.lanes.someMayRequestSoon();
 
   private tasksRunning(): number {
     return this.lanes.tasksRunning();
