@@ -6,15 +6,21 @@
 /**
  * Milliseconds on the monotonic clock, for intervals measured in one thread. process.hrtime,
  * not performance.now(): it costs the same (~50 ns), and the first read of `performance` in a
- * thread loads perf_hooks (ten modules, ~1 ms of a loop thread's start). Its origin is per
- * thread on Deno: never compare its times across threads.
+ * thread loads perf_hooks (ten modules, ~1 ms of a loop thread's start, 1-2 ms of an owner's
+ * first start()). Its origin is per thread on Deno: across threads, use sharedNowMs().
  */
 export function nowMs(): number {
   const t = process.hrtime();
   return t[0] * 1e3 + t[1] / 1e6;
 }
 
-/** Wall-clock milliseconds, sub-millisecond: for a time one thread writes and another reads (a loop run's start). */
+/** process.hrtime has one origin for the whole process, except on Deno. */
+const hrtimeShared = typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
+
+/**
+ * Milliseconds for a time one thread writes and another reads (a loop run's start): nowMs()
+ * where its origin is the process's, else the wall clock through `performance`.
+ */
 export function sharedNowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return hrtimeShared ? nowMs() : performance.timeOrigin + performance.now();
 }

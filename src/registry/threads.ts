@@ -76,7 +76,12 @@ export class ThreadTable {
 
   rowOf(threadId: number): number {
     const r = this.rows;
-    for (let row = 0; row < THREAD_ROWS; row++) if (Atomics.load(r, row * THREAD_ROW_WORDS + T_ID) === threadId + 1) return row;
+    const id = threadId + 1;
+    // indexOf searches natively (a scan of 4096 rows in JavaScript cost ~1 ms of a cold start);
+    // only a hit in the id column that an atomic read confirms counts.
+    for (let at = r.indexOf(id); at >= 0; at = r.indexOf(id, at + 1)) {
+      if (at % THREAD_ROW_WORDS === T_ID && Atomics.load(r, at) === id) return (at - T_ID) / THREAD_ROW_WORDS;
+    }
     return -1;
   }
 
