@@ -20,7 +20,7 @@ const taskset = tasksetPath();
 /** `where`: undefined (every core this process may use), 'one core' or 'busy' (two busy processes beside it). */
 const scenarios = [
   { name: 'sync', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit', 'port+wait', 'floor'] },
-  { name: 'sync', where: 'one core', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit'] },
+  { name: 'sync', where: 'one core', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit', 'futex floor'] },
   { name: 'sync', where: 'busy', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit'] },
   { name: 'sync:background', title: 'blocking round trip while another task runs', contenders: ['sideloop', 'synckit'] },
   { name: 'awaited', title: 'awaited round trip, one in flight', contenders: ['sideloop', 'piscina'] },
@@ -53,6 +53,7 @@ const goals = [
   { scenario: 'sync', peer: 'floor', text: 'within 5x of the floor', ratio: (s, p) => s / p, met: (r) => r <= 5 },
   { scenario: 'sync', peer: 'port+wait', ...reference() },
   { scenario: 'sync@one core', peer: 'synckit', ...faster(1.5) },
+  { scenario: 'sync@one core', peer: 'futex floor', text: '(reference: bare Atomics.wait/notify ping-pong)', ratio: (s, p) => s / p, met: () => null },
   { scenario: 'sync@busy', peer: 'synckit', ...faster(2) },
   { scenario: 'sync:background', peer: 'synckit', ...reference('(reference: synckit has no other task)') },
   { scenario: 'awaited', peer: 'piscina', ...reference() },

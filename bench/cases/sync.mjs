@@ -49,17 +49,19 @@ export default {
       for (let i = 0; i < calls; i++) x = call(x);
     }, calls, SYNC_BATCHES);
   },
-  async floor() {
-    const sab = new SharedArrayBuffer(64);
-    const w = new Int32Array(sab);
-    const worker = new Worker(here('./workers/floor-worker.mjs'), { workerData: sab });
-    worker.unref();
-    await sleep(100);
-    let seq = 0;
-    let x = 0;
-    const call = (v) => {
+  /** The one-core floor: a bare Atomics.wait/notify ping-pong with a worker (no spinning, no encoding). */
+  'futex floor': () =>
+    floorCase('./workers/futex-floor-worker.mjs', (w, seq, v) => {
       Atomics.store(w, 2, v);
-      Atomics.store(w, 0, ++seq);
+      Atomics.store(w, 0, seq);
+      Atomics.notify(w, 0);
+      while (Atomics.load(w, 1) !== seq) Atomics.wait(w, 1, seq - 1);
+      return Atomics.load(w, 3);
+    }),
+  floor: () =>
+    floorCase('./workers/floor-worker.mjs', (w, seq, v) => {
+      Atomics.store(w, 2, v);
+      Atomics.store(w, 0, seq);
       let i = 0;
       while (Atomics.load(w, 1) !== seq) {
         if (++i > 20000) {
@@ -69,11 +71,21 @@ export default {
         }
       }
       return Atomics.load(w, 3);
-    };
-    const r = measureSync(() => {
-      for (let i = 0; i < SYNC_CALLS; i++) x = call(x);
-    }, SYNC_CALLS, SYNC_BATCHES);
-    Atomics.store(w, 0, -1);
-    return r;
-  },
+    }),
 };
+
+/** A bare shared-memory round trip with a worker of `file`: `call(words, seq, v)` sends `v` as request `seq` and returns the answer. */
+async function floorCase(file, call) {
+  const w = new Int32Array(new SharedArrayBuffer(64));
+  const worker = new Worker(here(file), { workerData: w.buffer });
+  worker.unref();
+  await sleep(100);
+  let seq = 0;
+  let x = 0;
+  const r = measureSync(() => {
+    for (let i = 0; i < SYNC_CALLS; i++) x = call(w, ++seq, x);
+  }, SYNC_CALLS, SYNC_BATCHES);
+  Atomics.store(w, 0, -1);
+  Atomics.notify(w, 0);
+  return r;
+}
