@@ -11,6 +11,7 @@ export type { DefineTasksOptions, TaskMakers } from './task.js';
 export { syncModule, syncFunction } from './sync-functions.js';
 export type { SyncFunction, SyncModule, SyncOptions } from './sync-functions.js';
 export { currentSignal } from './loop/task-context.js';
+import { wantTaskScope } from './loop/task-context.js';
 export { registerErrorClass } from './errors.js';
 export type { ErrorClass } from './errors.js';
 export type { TaskDiagnostic } from './diagnostics.js';
@@ -31,3 +32,7 @@ export {
   TaskSerializationError,
   UnsupportedRuntimeError,
 } from './errors.js';
+
+// In a loop thread, a task module that loads this API may call currentSignal(): tasks run in
+// their scope from now on (loop/task-context.ts says why not before).
+wantTaskScope();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, TimeoutError, SideloopError } from '../dist/index.js';
-import { raiseFlag, startSignal, tasks, withLoop } from './helpers.mjs';
+import { CancelledError, TimeoutError, SideloopError, inlineTask } from '../dist/index.js';
+import { distUrl, raiseFlag, startSignal, tasks, withLoop } from './helpers.mjs';
 
 /** Starts the loop and loads the task module, so that a task submitted next starts at once. */
 async function warm(mgr) {
@@ -79,6 +79,40 @@ test('currentSignal() is the task\'s signal, also after an await; undefined outs
     assert.equal(await mgr.submitTask(tasks.hasSignalOutsideTask()), 'object', 'a timer started inside a task keeps its context');
     const { currentSignal } = await import('../dist/index.js');
     assert.equal(currentSignal(), undefined);
+  });
+});
+
+// Tasks run in their AsyncLocalStorage scope only once someone may ask (src/loop/task-context.ts):
+// a task that loads sideloop's API only while it runs started unscoped, and still gets its own
+// signal, also after an await, also when cancelled; tasks after it run scoped.
+test('currentSignal() in a task that imports sideloop only while it runs: its own signal, and cancelling it aborts that signal', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    const SEEN = 'sideloop.test.seen';
+    const asks = inlineTask(
+      async (dist, key) => {
+        const { currentSignal } = await import(dist);
+        await new Promise((r) => setTimeout(r, 1));
+        const signal = currentSignal();
+        globalThis[Symbol.for(key)] = signal instanceof AbortSignal && !signal.aborted ? 'signal' : 'no signal';
+        signal?.addEventListener('abort', () => {
+          globalThis[Symbol.for(key)] = 'aborted';
+        });
+        await new Promise((r) => setTimeout(r, 10000));
+      },
+      distUrl,
+      SEEN,
+    );
+    const seen = () => mgr.submitTask(inlineTask((key) => globalThis[Symbol.for(key)] ?? 'unset', SEEN));
+    const waitFor = async (want) => {
+      for (let i = 0; i < 200 && (await seen()) !== want; i++) await new Promise((r) => setTimeout(r, 10));
+      return seen();
+    };
+    const first = mgr.submitTask(asks);
+    assert.equal(await waitFor('signal'), 'signal');
+    first.cancel();
+    await assert.rejects(first, CancelledError);
+    assert.equal(await waitFor('aborted'), 'aborted');
+    assert.equal(await mgr.submitTask(tasks.signalAfterAwait()), true, 'tasks after it run scoped');
   });
 });
 

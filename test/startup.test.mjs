@@ -9,7 +9,9 @@ import { onlyOn, withLoop } from './helpers.mjs';
 // its lazy MIME and argument parsers). Those that only some paths need load at first use
 // (src/builtin.ts, src/clock.ts): a loop that has run a task whose values the compact codec
 // carries has loaded none of them that a bare worker does not load too. Modules, not time.
-const LAZY = ['NativeModule v8', 'NativeModule perf_hooks', 'NativeModule internal/perf/performance', 'NativeModule console', 'NativeModule internal/mime'];
+// internal/promise_hooks comes with AsyncLocalStorage's first scope on Node 20: tasks run in one
+// only once someone may ask for currentSignal() (src/loop/task-context.ts).
+const LAZY = ['NativeModule v8', 'NativeModule perf_hooks', 'NativeModule internal/perf/performance', 'NativeModule console', 'NativeModule internal/mime', 'NativeModule internal/promise_hooks'];
 
 /** The modules a bare ES-module worker has loaded once it runs. */
 async function bareWorkerModules() {

@@ -18,6 +18,8 @@ export class Job {
   timer: NodeJS.Timeout | undefined;
   /** nowMs() as the function was called; set only under NODE_DEBUG=sideloop (slow tasks). */
   startedAt = 0;
+  /** Its function was called outside the task scope (task-context.ts: scopes are made once wanted). */
+  unscoped = false;
 
   constructor(
     private readonly sink: JobSink,

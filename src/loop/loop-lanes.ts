@@ -18,6 +18,8 @@ export class LoopLanes {
   readonly all: LoopLane[] = [];
   private readonly channel: BroadcastChannel;
   private seen = 0;
+  /** Called after each lane connects. */
+  onConnect: (() => void) | undefined;
 
   constructor(
     private readonly words: Int32Array,
@@ -45,6 +47,7 @@ export class LoopLanes {
     this.all.push(lane);
     debug('loop %s: a lane from thread %d connected (%d lanes)', this.loopName, lane.threadId, this.all.length);
     lane.markConnected();
+    this.onConnect?.();
   }
 
   /** Lanes were announced that this loop has not connected yet. */

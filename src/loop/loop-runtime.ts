@@ -21,9 +21,8 @@ import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLanes } from './loop-lanes.js';
-import type { TaskScope } from './task-context.js';
+import type { LoopThreadContext, TaskScope } from './task-context.js';
 import { TaskRequests } from './task-requests.js';
-import type { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What a loop runtime is told about its run. */
 export interface LoopRuntimeOptions {
@@ -31,8 +30,8 @@ export interface LoopRuntimeOptions {
   readonly name: string;
   readonly taskType: string | null;
   readonly loopKey: string;
-  /** currentSignal()'s store: tasks run inside it. */
-  readonly scope: AsyncLocalStorage<TaskScope>;
+  /** currentSignal()'s context: tasks run in its scope once it is wanted (task-context.ts). */
+  readonly context: LoopThreadContext;
   /** Liveness probes from a blocked owner queue up here; the loop drops them when it parks. */
   readonly lifePort?: MessagePort;
   /** Ends the thread once the loop has stopped (process.exit in a loop thread). */
@@ -90,13 +89,18 @@ export class LoopRuntime implements JobSink {
       },
     );
     this.requests = new TaskRequests(
-      { control: opts.control, name: opts.name, taskType: opts.taskType, scope: opts.scope, stopping: () => this.stopping },
+      { control: opts.control, name: opts.name, taskType: opts.taskType, context: opts.context, stopping: () => this.stopping },
       this,
     );
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     const readSync = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.lanes = new LoopLanes(opts.control.words, opts.loopKey, opts.name, this.requests.onRequest, wakeWords(opts.control.memory), readSync, () => this.wake());
     this.idleBlock = new IdleBlock(readSync);
+    // Task output goes to the lane of the task that wrote it: with two lanes, that takes the scope.
+    this.lanes.onConnect = () => {
+      if (this.lanes.all.length > 1) opts.context.scoped = true;
+    };
+    opts.context.unscopedSole = this.unscopedSole;
     // Nobody listens on the life port (a listener would wake this event loop for each probe).
     opts.lifePort?.unref();
   }
@@ -141,7 +145,7 @@ export class LoopRuntime implements JobSink {
 
   /** OutputSink (task-output.ts): a task's output goes to the lane its task came from, other output to the owner's. */
   readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
-    const job = this.opts.scope.getStore() as Job | undefined;
+    const job = this.opts.context.scope.getStore() as Job | undefined;
     const lane = job?.lane ?? this.lanes.all[0];
     if (lane === undefined || !lane.output(stream, chunk)) return false;
     this.scheduleAnnounce();
@@ -287,6 +291,16 @@ export class LoopRuntime implements JobSink {
   }
 
   private readonly someMayRequestSoon = (): boolean => this.lanes.someMayRequestSoon();
+
+  /** The only task running here, if it started unscoped: currentSignal()'s answer for it (task-context.ts). */
+  private readonly unscopedSole = (): TaskScope | undefined => {
+    if (this.tasksRunning() !== 1) return undefined;
+    for (const lane of this.lanes.all) {
+      const job = lane.running.size === 1 ? (lane.running.list()[0] as Job) : undefined;
+      if (job !== undefined) return job.unscoped ? job : undefined;
+    }
+    return undefined;
+  };
 
   private tasksRunning(): number {
     return this.lanes.tasksRunning();

@@ -24,7 +24,7 @@ const runtime = new LoopRuntime({
   name: boot.name,
   taskType: boot.taskType,
   loopKey: boot.loopKey,
-  scope: installLoopThreadContext(boot.loopKey),
+  context: installLoopThreadContext(boot.loopKey),
   // The life port carries liveness probes from a blocked owner: their postMessage fails once this
   // thread is gone.
   lifePort: boot.lifePort,

@@ -6,7 +6,6 @@
  * @internal
  */
 import { nowMs } from '../clock.js';
-import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { ByteReader } from '../channel/codec.js';
 import { C_CANCELLED, C_STARTED } from '../channel/protocol.js';
 import { FnKind, Req, newSubmitHead, readCancel, readDefineFn, readRequestKind, readSubmitArgs, readSubmitHead } from '../channel/records.js';
@@ -17,7 +16,7 @@ import type { LoopControl } from '../registry/control.js';
 import { taskLabel } from '../task.js';
 import { Job, type JobSink } from './job.js';
 import type { LoopLane } from './loop-lane.js';
-import type { TaskScope } from './task-context.js';
+import type { LoopThreadContext } from './task-context.js';
 import { resolveTask, type TaskFunction } from './task-resolver.js';
 
 /** Where jobs' outcomes go: the loop runtime, which also counts them (`counter`: a stats word). */
@@ -30,8 +29,8 @@ export interface TaskRequestsOptions {
   readonly control: LoopControl;
   readonly name: string;
   readonly taskType: string | null;
-  /** currentSignal()'s store: tasks run inside it. */
-  readonly scope: AsyncLocalStorage<TaskScope>;
+  /** currentSignal()'s context: tasks run in its scope once it is wanted (task-context.ts). */
+  readonly context: LoopThreadContext;
   /** True once the loop is stopping: it takes no new tasks. */
   readonly stopping: () => boolean;
 }
@@ -140,11 +139,19 @@ export class TaskRequests {
   private invoke(job: Job, fn: TaskFunction, args: unknown[]): void {
     if (channels.start.hasSubscribers) traceStart(this.opts.name, job.label, job.lane.threadId, job.id);
     if (debugEnabled) job.startedAt = nowMs();
+    const context = this.opts.context;
     let out: unknown;
     try {
-      out = this.opts.scope.run(job, fn, ...args);
+      if (context.scoped) out = context.scope.run(job, fn, ...args);
+      else {
+        job.unscoped = true;
+        context.calling = job;
+        out = fn(...args);
+      }
     } catch (err) {
       return job.reject(err);
+    } finally {
+      context.calling = undefined;
     }
     if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
       (out as PromiseLike<unknown>).then(job.resolve, job.reject);
