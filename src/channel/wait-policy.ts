@@ -340,8 +340,9 @@ export const LOOP_CLOCK_EVERY = 16;
  * Whether a loop's idle period may poll (its backoff permitting). Polling is for the next
  * request that follows a result. While tasks run, where the loop can block its thread (Node),
  * only if some submitter may send one soon (`someMayRequestSoon`: it has been answered since
- * its last request). One that waits for a running task sends nothing until the task ends: polls through a 1 ms task found nothing and cost most of its CPU (~45
- * pumps a call, each a promise and, where AsyncLocalStorage uses promise hooks, three hooks).
+ * its last request). One that waits for a running task sends nothing until the task ends:
+ * polls through a 1 ms task found nothing and cost most of its CPU (~45 pumps a call, each a
+ * promise and, where AsyncLocalStorage uses promise hooks, three hooks).
  * But a task that runs for long (a watcher, a server) must not make every other call park:
  * parked, each cost a trip through the event loop (20-70 us a blocking call instead of 3.5).
  * Where the loop never blocks its thread (Bun, Deno: their channels arrive through the event

@@ -28,7 +28,7 @@ export class LoopLanes {
     private readonly onRequest: RequestHandler,
     private readonly wakeWords: Int32Array | undefined,
     /** Whether the channel can be read synchronously here (runtime.ts: broadcastReadsSync, asked before any channel exists). */
-    readonly readSync: boolean,
+    private readonly readSync: boolean,
     /** An announcement came through the event loop: the loop should look at its lanes. */
     onEvent: () => void,
   ) {

@@ -295,11 +295,9 @@ export class LoopRuntime implements JobSink {
   /** The only task running here, if it started unscoped: currentSignal()'s answer for it (task-context.ts). */
   private readonly unscopedSole = (): TaskScope | undefined => {
     if (this.tasksRunning() !== 1) return undefined;
-    for (const lane of this.lanes.all) {
-      const job = lane.running.size === 1 ? (lane.running.list()[0] as Job) : undefined;
-      if (job !== undefined) return job.unscoped ? job : undefined;
-    }
-    return undefined;
+    const lane = this.lanes.all.find((each) => each.running.size > 0);
+    const job = lane?.running.list()[0] as Job | undefined;
+    return job?.unscoped ? job : undefined;
   };
 
   private tasksRunning(): number {

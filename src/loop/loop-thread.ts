@@ -49,7 +49,7 @@ void inheritLoaders(process.execArgv).then(() => {
   if (Atomics.compareExchange(control.words, 0, LoopState.Starting, LoopState.Running) === LoopState.Starting) {
     Atomics.notify(control.words, 0);
   }
-  // Only when printed: the first read of \`performance\` in a thread loads perf_hooks (~1 ms).
+  // Only when printed: on Bun and Deno sharedNowMs() reads `performance`, whose first read loads perf_hooks.
   if (debugEnabled) debug('loop %s: running on thread %d, %s ms after its start()', boot.name, threadId, (sharedNowMs() - control.startedAt).toFixed(1));
   runtime.start();
 });
