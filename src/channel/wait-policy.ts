@@ -365,6 +365,8 @@ export function loopWait(countSpin: () => void, countFailure?: () => void): Poll
  * unref'd timer a task left behind runs only this much late.
  */
 export const LOOP_BLOCK_MS = 2;
+/** How long the loop trusts its last listing of what holds its event loop (idle-block.ts). */
+export const RESOURCES_EVERY_MS = 1;
 
 /**
  * Whether the loop thread may block its event loop now: no task runs (a task's timers and I/O

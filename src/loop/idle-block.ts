@@ -14,9 +14,15 @@
  * LOOP_BLOCK_MS: then the event loop turns and the loop parks in waitAsync as
  * before, so what holds no ref (an unref'd timer a task left) runs at most
  * that much late, and an idle loop costs nothing.
+ *
+ * Listing the resources costs ~1 us, as much as the rest of a park, and on one
+ * core the loop parks after every call: it lists them at most every
+ * RESOURCES_EVERY_MS. So a timer or socket that a task left behind may wait up
+ * to that long, plus one block, before the loop stops blocking for it.
  * @internal
  */
-import { LOOP_BLOCK_MS, loopMayBlock } from '../channel/wait-policy.js';
+import { nowMs } from '../clock.js';
+import { LOOP_BLOCK_MS, RESOURCES_EVERY_MS, loopMayBlock } from '../channel/wait-policy.js';
 import { policyCounter } from '../debug.js';
 
 type ResourcesInfo = () => string[];
@@ -38,6 +44,9 @@ const countBlock = policyCounter('idleBlocks');
 export class IdleBlock {
   /** Resources holding the event loop when the loop started: its own keep-alive and the runtime's. -1 until known. */
   private baseline = -1;
+  /** How many resources the last listing found, and when to list again (nowMs()). */
+  private listed = 0;
+  private listAfter = 0;
 
   constructor(
     /** Whether everything the loop reads arrives without the event loop turning (receiveMessageOnPort reads the channels). */
@@ -58,8 +67,18 @@ export class IdleBlock {
   /** Blocks until the doorbell at `index` moves from `bell` or LOOP_BLOCK_MS pass, when `tasksRunning` is 0 and nothing else waits for the event loop. */
   block(words: Int32Array, index: number, bell: number, tasksRunning: number): Blocked {
     if (!this.possible || tasksRunning > 0) return Blocked.No;
-    if (!loopMayBlock(tasksRunning, activeResources!().length, this.baseline)) return Blocked.No;
+    if (!loopMayBlock(tasksRunning, this.resources(), this.baseline)) return Blocked.No;
     countBlock();
     return Atomics.wait(words, index, bell, LOOP_BLOCK_MS) === 'timed-out' ? Blocked.TimedOut : Blocked.Rang;
+  }
+
+  /** How many resources hold the event loop, as listed at most RESOURCES_EVERY_MS ago. */
+  private resources(): number {
+    const now = nowMs();
+    if (now >= this.listAfter) {
+      this.listed = activeResources!().length;
+      this.listAfter = now + RESOURCES_EVERY_MS;
+    }
+    return this.listed;
   }
 }
