@@ -2,6 +2,7 @@
  * The clocks sideloop reads.
  * @internal
  */
+import { nodeCompatRuntime } from './runtime.js';
 
 /**
  * Milliseconds on the monotonic clock, for intervals measured in one thread. process.hrtime,
@@ -15,7 +16,7 @@ export function nowMs(): number {
 }
 
 /** process.hrtime has one origin for the whole process on Node; on Deno and Bun each thread has its own. */
-const hrtimeShared = typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' && process.versions.bun === undefined;
+const hrtimeShared = !nodeCompatRuntime;
 
 /**
  * Milliseconds for a time one thread writes and another reads (a loop run's start): nowMs()

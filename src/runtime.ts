@@ -16,10 +16,16 @@ const versions = process.versions as Record<string, string | undefined>;
 const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
 
 /**
+ * Bun or Deno: a runtime that implements Node's APIs over an engine of its own. Used where no
+ * feature test can tell, through the flags named for what follows from it (below, clock.ts).
+ */
+export const nodeCompatRuntime: boolean = versions.bun !== undefined || deno !== undefined;
+
+/**
  * Whether the runtime loads TypeScript modules itself, in workers too (Bun, Deno): a TypeScript
  * runner's loader flags (tsx's --import) add nothing there, and Deno's Worker refuses --import.
  */
-export const loadsTypeScript: boolean = versions.bun !== undefined || deno !== undefined;
+export const loadsTypeScript: boolean = nodeCompatRuntime;
 
 /** 'Bun 1.4.5', 'Deno 2.9.6', 'Node v24.1.0': for messages. */
 export const runtimeName: string =
@@ -117,7 +123,7 @@ export function checkResourceLimits(limits: unknown): void {
  * --expose-gc, unknown ones) and takes the rest that way: --require runs nothing, --conditions
  * resolves nothing, --max-old-space-size limits nothing.
  */
-export const ignoresWorkerExecArgv: boolean = versions.bun !== undefined || deno !== undefined;
+export const ignoresWorkerExecArgv: boolean = nodeCompatRuntime;
 
 /**
  * Refuses execArgv flags where a Worker ignores them (ignoresWorkerExecArgv): the loop thread
