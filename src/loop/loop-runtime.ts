@@ -126,8 +126,8 @@ export class LoopRuntime implements JobSink {
     if (job.timer) clearTimeout(job.timer);
     if (job.startedAt !== 0) this.reportSlow(job, ok);
     this.control.count(counter);
-    if (ok) lane.ok(callId, value, job);
-    else lane.fail(callId, value, counter === C_CANCELLED);
+    if (ok) lane.answers.ok(callId, value, job);
+    else lane.answers.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
     if (this.stopping) this.maybeFinishStop();
     else if (this.parked && !this.blockQueued && this.idleBlock.possible && this.tasksRunning() === 0) {
@@ -149,7 +149,7 @@ export class LoopRuntime implements JobSink {
   readonly output = (stream: OutStream, chunk: string | Uint8Array): boolean => {
     const job = this.opts.context.scope.getStore() as Job | undefined;
     const lane = job?.lane ?? this.lanes.all[0];
-    if (lane === undefined || !lane.output(stream, chunk)) return false;
+    if (lane === undefined || !lane.answers.output(stream, chunk)) return false;
     this.scheduleAnnounce();
     return true;
   };
@@ -164,7 +164,7 @@ export class LoopRuntime implements JobSink {
 
   private readonly announceAll = (): void => {
     this.announcePending = false;
-    for (const lane of this.lanes.all) lane.announce();
+    for (const lane of this.lanes.all) lane.answers.announce();
   };
 
   // ---- the pump: poll after activity, then park ----
@@ -176,7 +176,7 @@ export class LoopRuntime implements JobSink {
     if (this.lanes.pending) this.lanes.takeAnnounced();
     let handled = 0;
     for (const lane of this.lanes.all) {
-      if (lane.hasBacklog) handled += lane.flush();
+      if (lane.answers.hasBacklog) handled += lane.answers.flush();
       handled += lane.drain();
     }
     this.announceAll();
@@ -217,7 +217,7 @@ export class LoopRuntime implements JobSink {
   private hasWork(): boolean {
     let found = this.lanes.pending;
     for (const lane of this.lanes.all) {
-      if (lane.hasRequests() || (lane.hasBacklog && lane.flush() > 0)) found = true;
+      if (lane.hasRequests() || (lane.answers.hasBacklog && lane.answers.flush() > 0)) found = true;
     }
     return found;
   }
@@ -398,10 +398,10 @@ export class LoopRuntime implements JobSink {
     this.endedLanes?.drop(this.lanes.all, this.opts.name);
     if (this.lanes.all.some((lane) => lane.running.size > 0)) return;
     debug('loop %s: stopped, its thread exits', this.opts.name);
-    for (const lane of this.lanes.all) lane.spill();
+    for (const lane of this.lanes.all) lane.answers.spill();
     this.announceAll();
     this.control.setState(LoopState.Stopped);
-    for (const lane of this.lanes.all) lane.wake();
+    for (const lane of this.lanes.all) lane.answers.wake();
     this.opts.exit(0);
   }
 
@@ -420,6 +420,6 @@ export class LoopRuntime implements JobSink {
     const code = exitCode === 0 && this.crashCause !== undefined ? 1 : exitCode;
     debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
     this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
-    for (const lane of this.lanes.all) lane.wake();
+    for (const lane of this.lanes.all) lane.answers.wake();
   }
 }
