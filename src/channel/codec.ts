@@ -17,25 +17,14 @@
  * Plain values past the compact budget take the shaped encoding
  * (shape-codec.ts). Which values skip this encoding and go to postMessage as
  * they are: payload-route.ts. Why a value cannot be cloned: clone-errors.ts.
+ * The tags: value-tags.ts; the reader: byte-reader.ts.
  */
 import { cloneFailure } from './clone-errors.js';
-import { readShaped, worthShaping, writeShaped } from './shape-codec.js';
-import { cloneBytes, cloneFromBytes } from './v8-clone.js';
+import { worthShaping, writeShaped } from './shape-codec.js';
+import { cloneBytes } from './v8-clone.js';
+import { LATIN1, T_ARRAY, T_FALSE, T_INT, T_NULL, T_NUMBER, T_OBJECT, T_SHAPED, T_STRING, T_TRUE, T_UNDEFINED, T_V8, UTF16 } from './value-tags.js';
 
-const T_UNDEFINED = 0;
-const T_NULL = 1;
-const T_FALSE = 2;
-const T_TRUE = 3;
-const T_INT = 4;
-const T_NUMBER = 5;
-/** Tags 0 to this one are the scalars (ByteWriter.scalar), in both encodings. */
-export const SCALAR_TAGS_END = T_NUMBER;
-const T_STRING = 6;
-const T_ARRAY = 7;
-const T_OBJECT = 8;
-const T_V8 = 9;
-/** The shaped encoding (shape-codec.ts), for plain values past the compact budget. */
-const T_SHAPED = 10;
+export { ByteReader } from './byte-reader.js';
 
 /** Containers per value the compact encoding handles before handing over to v8. */
 const MAX_CONTAINERS = 64;
@@ -51,10 +40,6 @@ const WORK_BUDGET = 128;
 const COST_CONTAINER = 4;
 const COST_KEY = 8;
 const MAX_DEPTH = 8;
-/** Set in a string's length word when its bytes are UTF-16 code units (it is not well-formed). */
-const UTF16 = 0x80000000;
-/** Set in a string's length word when its bytes are Latin-1, one per character. */
-const LATIN1 = 0x40000000;
 /**
  * Matches a character Latin-1 cannot hold. V8 answers at once, without a scan, for a string
  * stored one byte per character (it cannot match one), so most strings pay nothing for it; a
@@ -320,113 +305,6 @@ export class ByteWriter {
       return;
     }
     return FALLBACK;
-  }
-}
-
-/** Reads what ByteWriter wrote, from any byte view (shared or not). */
-export class ByteReader {
-  pos = 0;
-  private buf: Buffer;
-  private view: DataView;
-
-  constructor(bytes: Uint8Array) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  at(pos: number): this {
-    this.pos = pos;
-    return this;
-  }
-
-  u8(): number {
-    return this.buf[this.pos++]!;
-  }
-
-  u32(): number {
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  i32(): number {
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  f64(): number {
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
-  str(): string {
-    const word = this.u32();
-    const n = word & ~(UTF16 | LATIN1);
-    const s = this.buf.toString(word & UTF16 ? 'utf16le' : word & LATIN1 ? 'latin1' : 'utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return s;
-  }
-
-  /** A private copy of the next length-prefixed bytes. */
-  bytes(): Buffer {
-    const n = this.u32();
-    const copy = Buffer.allocUnsafe(n);
-    this.buf.copy(copy, 0, this.pos, this.pos + n);
-    this.pos += n;
-    return copy;
-  }
-
-  /** Reads what ByteWriter.scalar wrote after its tag (`tag` <= SCALAR_TAGS_END). */
-  scalar(tag: number): unknown {
-    switch (tag) {
-      case T_UNDEFINED:
-        return undefined;
-      case T_NULL:
-        return null;
-      case T_FALSE:
-        return false;
-      case T_TRUE:
-        return true;
-      case T_INT:
-        return this.i32();
-      default:
-        return this.f64();
-    }
-  }
-
-  value(): unknown {
-    const tag = this.u8();
-    if (tag <= SCALAR_TAGS_END) return this.scalar(tag);
-    switch (tag) {
-      case T_STRING:
-        return this.str();
-      case T_ARRAY: {
-        const n = this.u32();
-        const arr = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) arr[i] = this.value();
-        return arr;
-      }
-      case T_OBJECT: {
-        const n = this.u32();
-        const obj: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) {
-          const key = this.str();
-          const item = this.value();
-          // Assigning "__proto__" would replace the prototype; clone semantics make it an own property.
-          if (key === '__proto__') Object.defineProperty(obj, key, { value: item, enumerable: true, writable: true, configurable: true });
-          else obj[key] = item;
-        }
-        return obj;
-      }
-      case T_V8:
-        return cloneFromBytes(this.bytes());
-      case T_SHAPED:
-        return readShaped(this);
-      default:
-        throw new Error(`sideloop: corrupt record (value tag ${tag})`);
-    }
   }
 }
 

@@ -17,7 +17,9 @@
  * false, and the value takes the path it took before (payload-route.ts).
  * @internal
  */
-import { type ByteReader, type ByteWriter, SCALAR_TAGS_END } from './codec.js';
+import type { ByteReader } from './byte-reader.js';
+import type { ByteWriter } from './codec.js';
+import { SCALAR_TAGS_END } from './value-tags.js';
 
 // Tags 0 to SCALAR_TAGS_END: undefined, null, booleans and numbers, as the compact codec writes them.
 /** A string, remembered by both sides under the next string id when short. */
