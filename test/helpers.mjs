@@ -168,6 +168,14 @@ function spawnWorker(body, data) {
   });
 }
 
+/** What the fixtures' `write` tasks print (make-synchronized, synckit): both streams interleaved, a pause before the last. */
+export const INTERLEAVED_WRITES = [
+  ['stdout', 'out 1\n'],
+  ['stderr', 'err 2\n'],
+  ['stdout', 'out 3\n'],
+  ['stderr', 'err 4\n'],
+];
+
 /** Runs `fn` with process.stdout/stderr.write recorded (and silenced); returns what was written, in order. */
 export function recordOutput(fn) {
   const written = [];

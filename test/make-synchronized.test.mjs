@@ -8,7 +8,7 @@ import makeSynchronizedDefault, {
   makeModuleSynchronized,
   makeSynchronized,
 } from 'sideloop/make-synchronized';
-import { fixture, fixturePath, recordOutput, runScript, runtime } from './helpers.mjs';
+import { INTERLEAVED_WRITES, fixture, fixturePath, recordOutput, runScript, runtime } from './helpers.mjs';
 
 const mod = (name) => fixture(`make-synchronized/${name}`);
 
@@ -94,12 +94,7 @@ test('stdout and stderr writes are replayed in the caller, in order, one write p
   const m = makeModuleSynchronized(mod('named-exports.mjs'));
   const { value, written } = recordOutput(() => m.write());
   assert.equal(value, 'written');
-  assert.deepEqual(written, [
-    ['stdout', 'out 1\n'],
-    ['stderr', 'err 2\n'],
-    ['stdout', 'out 3\n'],
-    ['stderr', 'err 4\n'],
-  ]);
+  assert.deepEqual(written, INTERLEAVED_WRITES);
 });
 
 test('process.exit in the module ends that call with undefined; the next call starts the module again', () => {

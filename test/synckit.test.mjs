@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { createSyncFn, runAsWorker, TsRunner, compareNodeVersion } from 'sideloop/synckit';
-import { fixturePath, recordOutput, runScript, runtime } from './helpers.mjs';
+import { INTERLEAVED_WRITES, fixturePath, recordOutput, runScript, runtime } from './helpers.mjs';
 
 const worker = (name) => fixturePath(`synckit/${name}`);
 
@@ -70,12 +70,7 @@ test('stdout and stderr writes of the worker are replayed in the caller, in orde
   const probe = createSyncFn(worker('probe.mjs'));
   const { value, written } = recordOutput(() => probe('write'));
   assert.equal(value, 'written');
-  assert.deepEqual(written, [
-    ['stdout', 'out 1\n'],
-    ['stderr', 'err 2\n'],
-    ['stdout', 'out 3\n'],
-    ['stderr', 'err 4\n'],
-  ]);
+  assert.deepEqual(written, INTERLEAVED_WRITES);
   const failed = recordOutput(() => assert.throws(() => probe('write-then-throw'), /after the output/));
   assert.deepEqual(failed.written, [['stdout', 'before the error\n']]);
 });
