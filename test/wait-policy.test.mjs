@@ -29,8 +29,8 @@ async function pinnedRun(file, args, timeoutMs = 60000) {
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
-async function run(args) {
-  const { code, stdout, stderr } = await runFile(fixturePath('spin-count.mjs'), { args, timeoutMs: 60000 });
+async function run(args, file = 'spin-count.mjs') {
+  const { code, stdout, stderr } = await runFile(fixturePath(file), { args, timeoutMs: 60000 });
   assert.equal(code, 0, stderr);
   return JSON.parse(stdout.trim().split('\n').pop());
 }
@@ -86,3 +86,14 @@ test('a task that runs throughout does not make the loop park between other call
   // 3.5-9 here). Its backoff may skip some periods, never all: 0 before (Node), tens here.
   assert.ok(r.polls.polls >= 1, `idle periods that polled while a task ran: ${JSON.stringify(r.polls)}`);
 });
+
+// A loop that finds the next request as it is about to park takes it without a turn of its event
+// loop (on one core, every call does), but not without end: a running task's 1 ms interval ticks
+// ~250 times in 300 ms; a loop that never turned would show 0.
+for (const pinned of [false, true]) {
+  test(`a running task's timers keep firing while another thread's blocking calls come back to back${pinned ? ', pinned to one core' : ''}`, { skip: pinned && (!taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node')) }, async () => {
+    const r = pinned ? await pinnedRun('timers-during-calls.mjs', []) : await run([], 'timers-during-calls.mjs');
+    assert.ok(r.calls > 0);
+    assert.ok(r.ticks >= 3, `ticks of a 1 ms interval during 300 ms of calls: ${r.ticks} (${r.calls} calls)`);
+  });
+}

@@ -335,6 +335,11 @@ export const LOOP_POLL_MS = 0.5;
 export const LOOP_SLICE_MS = 2000;
 /** Reading the clock costs as much as a pump: an idle pump looks at it every this many (a power of two). */
 export const LOOP_CLOCK_EVERY = 16;
+/**
+ * A loop about to park that finds the next request takes it at once, not after a turn of its
+ * event loop (on one core, every call): at most this many times in a row (loop-runtime.ts).
+ */
+export const LOOP_HOT_UNPARKS = 64;
 
 /**
  * Whether a loop's idle period may poll (its backoff permitting). Polling is for the next

@@ -12,7 +12,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { broadcastReadsSync } from '../runtime.js';
 import { C_CANCELLED, C_COMPLETED, C_FAILED, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
-import { LOOP_CLOCK_EVERY, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
+import { LOOP_CLOCK_EVERY, LOOP_HOT_UNPARKS, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
 import { debug, policyCounter, slowMs } from '../debug.js';
 import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
@@ -62,6 +62,8 @@ export class LoopRuntime implements JobSink {
   private pumpScheduled = false;
   /** A park found work as it looked again and pumped from the microtask queue; reset when a pump takes work. */
   private unparkedHot = false;
+  /** Such pumps since the event loop last turned (LOOP_HOT_UNPARKS bounds them). */
+  private hotUnparks = 0;
   private parked = false;
   /** Bumped on every pump and published in C_PROGRESS: spinning callers see the loop run. */
   private progress = 0;
@@ -210,6 +212,7 @@ export class LoopRuntime implements JobSink {
   private schedulePump(): void {
     if (this.pumpScheduled || this.parked) return;
     this.pumpScheduled = true;
+    this.hotUnparks = 0;
     setImmediate(this.pump);
   }
 
@@ -292,12 +295,15 @@ export class LoopRuntime implements JobSink {
    * work is taken from this microtask once per activity. On one core that is every call: the
    * submitter, which ran while this thread was preempted, has sent its next request. Through
    * setImmediate each call cost a turn of the event loop (8% of a one-core blocking call).
-   * Once only: work the pump cannot take must not keep the loop in microtasks.
+   * Once per activity, so work the pump cannot take does not keep the loop in microtasks;
+   * and every LOOP_HOT_UNPARKS-th time through the event loop, so a running task's timers
+   * and I/O are not held back by calls that keep coming (a block does not turn it either).
    */
   private unpark(maySkipTurn = false): void {
     Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
-    if (!maySkipTurn || this.unparkedHot) return this.schedulePump();
+    if (!maySkipTurn || this.unparkedHot || this.hotUnparks >= LOOP_HOT_UNPARKS) return this.schedulePump();
     this.unparkedHot = true;
+    this.hotUnparks++;
     if (!this.pumpScheduled) this.hotPump();
   }
 
@@ -323,6 +329,7 @@ export class LoopRuntime implements JobSink {
    */
   private readonly onParkEnd = (): void => {
     this.asyncPending = false;
+    this.hotUnparks = 0; // the event loop turned to run this
     if (!this.parked) return;
     this.parked = false;
     Atomics.store(this.control.words, C_LOOP_PARKED, LoopParked.Running);
