@@ -44,7 +44,6 @@ export class LoopLane {
   /** The latest call id seen (undefined before the first): a cancel for a later one arrived before its submit. */
   maxCallId: number | undefined = undefined;
 
-  /** Whether call `callId` comes after every call this lane has seen. */
   /** Submits taken from this lane, wrapping as the submitter's count in L_SUBMITS does. */
   started = 0;
 
@@ -58,6 +57,7 @@ export class LoopLane {
     this.side.close();
   }
 
+  /** Whether call `callId` comes after every call this lane has seen. */
   isNewCall(callId: number): boolean {
     return this.maxCallId === undefined || callIdAfter(callId, this.maxCallId);
   }
