@@ -264,9 +264,7 @@ export class PollingWait {
    */
   step(now: number, since: number, worthPolling = true): Step {
     if (!this.idle) {
-      this.idle = true;
-      this.polling = worthPolling && this.backoff.shouldSpin();
-      this.uncounted = this.polling;
+      this.begin(worthPolling);
       if (this.polling) this.progress?.start(now);
     } else if (this.polling && !worthPolling) {
       // What it waits for cannot come soon any more (the loop's submitters now all wait for
@@ -283,6 +281,17 @@ export class PollingWait {
     this.backoff.failed();
     this.countFailure?.();
     return Step.Park;
+  }
+
+  /**
+   * Starts an idle period without reading the clock: whether it polls at all. The loop calls
+   * this at the first look after every request, so the clock is read only once a period lasts.
+   */
+  begin(worthPolling = true): boolean {
+    this.idle = true;
+    this.polling = worthPolling && this.backoff.shouldSpin();
+    this.uncounted = this.polling;
+    return this.polling;
   }
 
   private count(): void {

@@ -56,7 +56,7 @@ export class LoopRuntime implements JobSink {
   private crashCause: unknown;
   private readonly requests: TaskRequests;
   private announcePending = false;
-  /** nowMs() when the loop last found nothing to do after activity; 0 while busy. */
+  /** nowMs() at the first clock read of a quiet period (its LOOP_CLOCK_EVERY-th look, or a park); 0 before, and while busy. */
   private quietSince = 0;
   private idlePumps = 0;
   private pumpScheduled = false;
@@ -187,7 +187,14 @@ export class LoopRuntime implements JobSink {
       this.endQuiet();
       return this.hotPump();
     }
-    if ((this.idlePumps++ & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
+    const looks = this.idlePumps++;
+    if (looks === 0) {
+      // The first look after activity, on the path of every call: whether to poll at all, from
+      // what the policy learned (no clock read: the read and the step cost ~0.2 us of a call).
+      if (this.stopAsked()) this.beginStop();
+      return this.wait.begin(loopMayPoll(this.tasksRunning(), this.idleBlock.possible, this.someMayRequestSoon)) ? this.hotPump() : this.park();
+    }
+    if ((looks & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
     if (this.stopAsked()) this.beginStop();
     const now = nowMs();
     if (this.quietSince === 0) this.quietSince = now;
@@ -199,7 +206,8 @@ export class LoopRuntime implements JobSink {
 
   /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
   private endQuiet(found = true): void {
-    if (this.quietSince !== 0) this.wait.active(nowMs(), this.quietSince, found);
+    // Ended before the period's first clock read (LOOP_CLOCK_EVERY looks, a park): it was short.
+    this.wait.active(this.quietSince === 0 ? 0 : nowMs(), this.quietSince, found);
     this.quietSince = 0;
     this.idlePumps = 0;
   }
@@ -228,6 +236,8 @@ export class LoopRuntime implements JobSink {
   private park(): void {
     const control = this.control;
     const words = control.words;
+    // When the next request comes, the policy learns how long the loop waited for it.
+    if (this.quietSince === 0) this.quietSince = nowMs();
     Atomics.store(words, C_LOOP_PARKED, LoopParked.Doorbell);
     let bell = Atomics.load(words, C_DOORBELL);
     // Re-check after saying so: a submitter that published before reading the flag is seen
