@@ -5,6 +5,17 @@ import { here, measureSync, quick, sideloop } from '../measure.mjs';
 
 const calls = (ms) => Math.max(5, Math.round((quick ? 100 : 400) / ms));
 const BATCHES = quick ? 3 : 7;
+/**
+ * Blocking calls of a 1 ms task that each contender makes before its timed ones, whatever the
+ * variant. V8 optimizes a function only after many calls, and compiles it on threads of its
+ * own whose CPU the process pays: around the 1000th call, compiling cost sideloop ~100 us a
+ * call and synckit ~60, more than the hand-offs measured here; by the 3000th, ~5 us for both.
+ * measureSync's warm-up is by time (~750 calls of 1 ms, ~90 of 10 ms), too few.
+ */
+const JIT_CALLS = quick ? 1500 : 3000;
+const jitWarmUp = (call) => {
+  for (let i = 0; i < JIT_CALLS; i++) call(1);
+};
 
 export default {
   async sideloop(variant) {
@@ -14,6 +25,7 @@ export default {
     const mgr = new LoopManager().start();
     const opts = { returnSyncFuture: true };
     const n = calls(ms);
+    jitWarmUp((t) => mgr.submitTask(tasks.sleep(t), opts).result());
     const r = measureSync(() => {
       for (let i = 0; i < n; i++) mgr.submitTask(tasks.sleep(ms), opts).result();
     }, n, BATCHES);
@@ -25,6 +37,7 @@ export default {
     const { createSyncFn } = await import('synckit');
     const wait = createSyncFn(here('./workers/synckit-sleep-worker.mjs').pathname);
     const n = calls(ms);
+    jitWarmUp(wait);
     return measureSync(() => {
       for (let i = 0; i < n; i++) wait(ms);
     }, n, BATCHES);
