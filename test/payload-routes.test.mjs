@@ -62,6 +62,30 @@ test('big plain objects and arrays come back as structuredClone gives them, both
   });
 });
 
+test('strings of a mebibyte and more arrive equal, as arguments and results, blocking and awaited, Latin-1 or not', { timeout: 60000 }, async () => {
+  const MiB = 1 << 20;
+  const latin1 = `${'y'.repeat(2 * MiB)}\u00e9\u00ff\u0000`; // V8 stores one byte per character: these travel as bytes
+  const wide = 'ab\u4e00'.repeat(MiB / 2); // two bytes per character
+  const wideLatin1 = `${'\u00e9'.repeat(MiB + 10)}\u4e00`.slice(0, MiB + 10); // stored two bytes wide, every character Latin-1
+  const lateWide = `${'x'.repeat(MiB)}\u{1F600}`; // one character past Latin-1, at the end
+  await withLoop({ name: 'big strings' }, async (loop) => {
+    for (const value of [latin1, wide, wideLatin1, lateWide]) {
+      for (const blocking of [true, false]) {
+        const { value: back, error } = await outcome(loop, clone.echo(value), blocking);
+        assert.equal(error, undefined);
+        assert.ok(back === value, `${value.length} characters come back equal (${blocking ? 'blocking' : 'awaited'})`);
+      }
+    }
+    // Several in one argument list, beside other values and a transfer list of the caller's own.
+    const buffer = new Uint8Array([1, 2, 3]).buffer;
+    const args = [latin1, 1, wide, latin1.slice(1), { s: 'x' }, buffer];
+    const back = loop.submitTask(tasks.all(...args), { transfer: [buffer], returnSyncFuture: true }).result(20000);
+    assert.equal(buffer.byteLength, 0, 'the transfer list still transfers');
+    assert.deepStrictEqual(back.slice(0, 5), args.slice(0, 5));
+    assert.deepStrictEqual([...new Uint8Array(back[5])], [1, 2, 3]);
+  });
+});
+
 test('a big value is copied when it is submitted: later changes do not reach the loop', { timeout: 30000 }, async () => {
   await withLoop({ name: 'routes-copy' }, async (loop) => {
     const value = wide(600);

@@ -6,6 +6,7 @@
 import { BroadcastChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { LANE_HEADER_BYTES, RING_BYTES, laneByteLength } from './protocol.js';
 import { broadcastReadsSync } from '../runtime.js';
+import type { LeadMessage } from './side-records.js';
 
 export interface LaneViews {
   readonly words: Int32Array;
@@ -28,7 +29,7 @@ export function laneViews(memory: SharedArrayBuffer): LaneViews {
   };
 }
 
-type Transferable = ArrayBuffer | MessagePort;
+export type Transferable = ArrayBuffer | MessagePort;
 
 /**
  * Messages in one direction are read synchronously with receiveMessageOnPort,
@@ -36,11 +37,11 @@ type Transferable = ArrayBuffer | MessagePort;
  */
 export interface SideChannel {
   /**
-   * False when the other end is gone. `lead` (a one-item array holding a value)
-   * goes just before `message`, with the transfer list: one record, two
-   * messages (side-records.ts).
+   * False when the other end is gone. `lead` (the value ahead of the record,
+   * side-records.ts) goes just before `message`, with the transfer list: one
+   * record, two messages.
    */
-  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean;
+  post(message: unknown, transfer?: readonly Transferable[], lead?: LeadMessage): boolean;
   receive(): unknown;
   readonly canTransfer: boolean;
   /** Whether receive() reads without the event loop turning, so a blocked thread gets its messages. */
@@ -63,7 +64,7 @@ export class PortSideChannel implements SideChannel {
   deliverEarly(): boolean {
     return false;
   }
-  post(message: unknown, transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
+  post(message: unknown, transfer?: readonly Transferable[], lead?: LeadMessage): boolean {
     // MessagePort#postMessage returns false once the other end has been closed or its thread died.
     const postMessage = this.port.postMessage as (m: unknown, t?: readonly Transferable[]) => boolean | undefined;
     if (lead !== undefined && postMessage.call(this.port, lead, transfer) === false) return false;
@@ -127,7 +128,7 @@ export class BroadcastSideChannel implements SideChannel {
     // them when nobody listens: keep them. A blocked thread reads them with receiveMessageOnPort.
     this.in.onmessage = (event) => this.delivered.push((event as { data: unknown }).data);
   }
-  post(message: unknown, _transfer?: readonly Transferable[], lead?: readonly [unknown]): boolean {
+  post(message: unknown, _transfer?: readonly Transferable[], lead?: LeadMessage): boolean {
     if (this.early?.ready(this.sent)) this.early = undefined;
     // A record and the value ahead of it go the same way (`sent` counts records, as the lane does).
     if (this.early) {

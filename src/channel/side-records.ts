@@ -11,9 +11,88 @@
  * would wait forever; with the record after it, that call (and only it) fails.
  * The value goes first so that a value postMessage refuses (a function in it)
  * throws before anything is sent.
+ *
+ * Big strings in that value travel as Latin-1 bytes in a transferred
+ * ArrayBuffer when they can (packLead): Node makes a string of over ~1 MiB
+ * from bytes with one copy into memory outside V8's heap, where V8's
+ * deserializer copies it into its heap at a third of the speed. Measured on
+ * Node 20, postMessage and receiveMessageOnPort in one thread: 1 MiB 1016 us
+ * as a string, 238 us as bytes; 4 MiB 4083 vs 1217; 16 MiB 13.96 ms vs 6.76.
+ * At 256 KiB they were even, and below it the string went faster.
  * @internal
  */
-import type { SideChannel } from './lane.js';
+import { nodeCompatRuntime } from '../runtime.js';
+import type { SideChannel, Transferable } from './lane.js';
+
+/**
+ * What goes ahead of a record: the value in a one-item array, or the value with its big
+ * strings taken out and the strings as bytes (packLead).
+ */
+export type LeadMessage = readonly [unknown] | readonly [unknown, readonly PackedString[]];
+
+/** A string taken out of a value: `at` -1 when it is the value, else its index in the argument list. */
+interface PackedString {
+  readonly at: number;
+  readonly bytes: ArrayBuffer;
+}
+
+/** Strings this long or longer travel as bytes (see above); Node only (Bun's and Deno's Buffer were not measured). */
+export const PACKED_STRING_CHARS = nodeCompatRuntime ? Number.POSITIVE_INFINITY : 1 << 20;
+/** Matches a character Latin-1 cannot hold. On a string V8 stores one byte per character, it answers at once. */
+const NOT_LATIN1 = /[\u0100-\uffff]/;
+
+/**
+ * The message that goes ahead of a record holding `value`, and what it transfers (`transfer`,
+ * plus the buffers of the strings taken out). `argList`: `value` is an argument list sideloop
+ * made, whose items may be taken out of a copy; otherwise only a string value itself is.
+ * Only where the channel transfers: a copied buffer would cost what the string costs.
+ */
+export function packLead(
+  value: unknown,
+  argList: boolean,
+  canTransfer: boolean,
+  transfer?: readonly Transferable[],
+): { lead: LeadMessage; transfer?: readonly Transferable[] } {
+  if (!canTransfer) return { lead: [value], transfer };
+  const packed: PackedString[] = [];
+  let sent = value;
+  if (packable(value)) {
+    packed.push(pack(-1, value));
+    sent = null;
+  } else if (argList && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!packable(value[i])) continue;
+      if (sent === value) sent = value.slice();
+      packed.push(pack(i, value[i] as string));
+      (sent as unknown[])[i] = null;
+    }
+  }
+  if (packed.length === 0) return { lead: [value], transfer };
+  const buffers = packed.map((p) => p.bytes);
+  return { lead: [sent, packed], transfer: transfer ? [...transfer, ...buffers] : buffers };
+}
+
+function packable(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= PACKED_STRING_CHARS && !NOT_LATIN1.test(value);
+}
+
+function pack(at: number, text: string): PackedString {
+  const bytes = Buffer.allocUnsafeSlow(text.length);
+  bytes.write(text, 0, 'latin1');
+  return { at, bytes: bytes.buffer as ArrayBuffer };
+}
+
+/** The value a lead message carried, its strings put back. */
+function unpackLead(message: LeadMessage): unknown {
+  if (message.length === 1) return message[0];
+  let value = message[0];
+  for (const { at, bytes } of message[1]) {
+    const text = Buffer.from(bytes).toString('latin1');
+    if (at < 0) value = text;
+    else (value as unknown[])[at] = text;
+  }
+  return value;
+}
 
 /** A record that came on the side channel, with the value posted ahead of it, if any. */
 export interface SideRecord {
@@ -49,7 +128,11 @@ export class SideRecordReader {
       }
       if (message === undefined) return undefined;
       if (!Array.isArray(message)) return message as SideRecord;
-      this.lead = { value: message[0], lost: undefined };
+      try {
+        this.lead = { value: unpackLead(message as unknown as LeadMessage), lost: undefined };
+      } catch (err) {
+        this.lead = { value: undefined, lost: err };
+      }
     }
     const message = this.side.receive() as { readonly record: Uint8Array } | undefined;
     if (message === undefined) return undefined;

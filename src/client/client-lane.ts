@@ -11,7 +11,7 @@ import { CallTable } from '../channel/call-table.js';
 import { ByteReader, ByteWriter } from '../channel/codec.js';
 import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { fromErrorData } from '../channel/error-codec.js';
-import { type SideRecord, SideRecordReader } from '../channel/side-records.js';
+import { type SideRecord, SideRecordReader, packLead } from '../channel/side-records.js';
 import { laneViews, type SideChannel } from '../channel/lane.js';
 import { BoxReader } from '../channel/box.js';
 import { PieceJoiner } from '../channel/pieces.js';
@@ -237,7 +237,8 @@ export class ClientLane implements CallHost {
 
   private postArgs(w: ByteWriter, task: Task, transfer: SubmitOptions['transfer']): void {
     this.sender.spill();
-    this.sender.post({ record: w.copy() }, transfer, [task.args]);
+    const lead = packLead(task.args, true, this.side.canTransfer, transfer);
+    this.sender.post({ record: w.copy() }, lead.transfer, lead.lead);
   }
 
   private define(task: Task): number {

@@ -8,7 +8,7 @@
 import type { ByteWriter } from '../channel/codec.js';
 import type { LoopControl } from '../registry/control.js';
 import { TaskSerializationError } from '../errors.js';
-import type { SideChannel } from '../channel/lane.js';
+import type { SideChannel, Transferable } from '../channel/lane.js';
 import { BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -21,10 +21,9 @@ import {
   MAX_INLINE_RECORD,
   REQ_BOX_OFFSET,
 } from '../channel/protocol.js';
-import type { SideRecord } from '../channel/side-records.js';
+import type { LeadMessage, SideRecord } from '../channel/side-records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { RingWriter } from '../channel/ring.js';
-import type { MessagePort } from 'node:worker_threads';
 
 export class RequestSender {
   private readonly ring: RingWriter;
@@ -104,7 +103,7 @@ export class RequestSender {
   }
 
   /** Posts a record (with arguments or a transfer list, when it has them) on the side channel. */
-  post(message: SideRecord, transfer?: readonly (ArrayBuffer | MessagePort)[], lead?: readonly [unknown]): void {
+  post(message: SideRecord, transfer?: readonly Transferable[], lead?: LeadMessage): void {
     try {
       this.side.post(message, transfer, lead);
     } catch (err) {

@@ -10,7 +10,7 @@ import { ByteWriter } from '../channel/codec.js';
 import { PostMessageOnly, obviouslyBig } from '../channel/payload-route.js';
 import { toErrorData } from '../channel/error-codec.js';
 import { TaskSerializationError } from '../errors.js';
-import type { LaneViews, SideChannel } from '../channel/lane.js';
+import type { LaneViews, SideChannel, Transferable } from '../channel/lane.js';
 import { BoxWriter, fitsBox } from '../channel/box.js';
 import {
   L_ANSWERS_READ,
@@ -31,7 +31,7 @@ import {
   WAIT_SYNC,
 } from '../channel/protocol.js';
 import { type OutStream, writeErr, writeOk, writeOkOnSide, writeOutput } from '../channel/records.js';
-import type { SideRecord } from '../channel/side-records.js';
+import { type LeadMessage, type SideRecord, packLead } from '../channel/side-records.js';
 import { RecordQueue } from '../channel/record-queue.js';
 import { cutIntoPieces } from '../channel/pieces.js';
 import { unsupportedError } from '../runtime.js';
@@ -133,7 +133,8 @@ export class LaneAnswers {
     this.spill(); // task output held back goes first, so the caller has it when its call settles
     const w = scratch.reset();
     writeOkOnSide(w, callId);
-    this.post({ record: w.copy() }, [value]);
+    const { lead, transfer } = packLead(value, false, this.side.canTransfer);
+    this.post({ record: w.copy() }, lead, transfer);
     this.unannounced = true;
   }
 
@@ -202,8 +203,8 @@ export class LaneAnswers {
     return true;
   }
 
-  private post(message: SideRecord, lead?: readonly [unknown]): void {
-    this.side.post(message, undefined, lead);
+  private post(message: SideRecord, lead?: LeadMessage, transfer?: readonly Transferable[]): void {
+    this.side.post(message, transfer, lead);
     this.resultsOnSide = (this.resultsOnSide + 1) | 0;
     Atomics.store(this.words, L_RES_SIDE, this.resultsOnSide);
   }
