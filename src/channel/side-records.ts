@@ -37,7 +37,7 @@ interface PackedString {
 }
 
 /** Strings this long or longer travel as bytes (see above); Node only (Bun's and Deno's Buffer were not measured). */
-export const PACKED_STRING_CHARS = nodeCompatRuntime ? Number.POSITIVE_INFINITY : 1 << 20;
+const PACKED_STRING_CHARS = nodeCompatRuntime ? Number.POSITIVE_INFINITY : 1 << 20;
 /**
  * Matches a character Latin-1 cannot hold. On a string V8 stores one byte per character, it
  * answers at once; one stored two bytes wide is scanned (~0.7 ns a character here) up to its

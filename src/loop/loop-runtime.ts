@@ -188,21 +188,22 @@ export class LoopRuntime implements JobSink {
       return this.hotPump();
     }
     const looks = this.idlePumps++;
-    if (looks === 0) {
-      // The first look after activity, on the path of every call: whether to poll at all, from
-      // what the policy learned (no clock read: the read and the step cost ~0.2 us of a call).
-      if (this.stopAsked()) this.beginStop();
-      return this.wait.begin(loopMayPoll(this.tasksRunning(), this.idleBlock.possible, this.someMayRequestSoon)) ? this.hotPump() : this.park();
-    }
-    if ((looks & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
+    if (looks !== 0 && (looks & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
     if (this.stopAsked()) this.beginStop();
+    // The first look after activity, on the path of every call: whether to poll at all, from
+    // what the policy learned (no clock read: the read and the step cost ~0.2 us of a call).
+    if (looks === 0) return this.wait.begin(this.mayPoll()) ? this.hotPump() : this.park();
     const now = nowMs();
     if (this.quietSince === 0) this.quietSince = now;
-    const step = this.wait.step(now, this.quietSince, loopMayPoll(this.tasksRunning(), this.idleBlock.possible, this.someMayRequestSoon));
+    const step = this.wait.step(now, this.quietSince, this.mayPoll());
     if (step === Step.Hot) this.hotPump();
     else if (step === Step.Poll) this.schedulePump();
     else this.park();
   };
+
+  private mayPoll(): boolean {
+    return loopMayPoll(this.tasksRunning(), this.idleBlock.possible, this.someMayRequestSoon);
+  }
 
   /** Requests came: the quiet period (if any) ends, and the wait policy learns how long it lasted. */
   private endQuiet(found = true): void {
