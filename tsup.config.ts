@@ -28,10 +28,14 @@ export default defineConfig([
   },
   {
     // Preloaded with --require into loop threads, before the parent's own preloads: CommonJS.
-    entry: { 'boot-guard': 'src/loop/boot-guard.ts' },
+    // And the loop thread again as CommonJS, with the entry that compiles it with V8's code cache
+    // (src/loop/cached-entry.ts): Node 20 caches no ES module's compiled code.
+    entry: { 'boot-guard': 'src/loop/boot-guard.ts', 'loop-thread': 'src/loop/loop-thread.ts', 'loop-thread-cached': 'src/loop/cached-entry.ts' },
     format: ['cjs'],
     target: 'node20',
     platform: 'node',
+    // loop-thread.cjs finds its peers through import.meta.url, as loop-thread.js does.
+    shims: true,
     sourcemap: true,
   },
 ]);

@@ -81,14 +81,15 @@ try {
   }
 });
 
-// A bundle that left boot-guard.cjs behind, whose loop thread file fails to load (webpack emits it
+// A bundle that emitted loop-thread.js alone, leaving boot-guard.cjs (and the CommonJS loop thread
+// that V8's code cache serves) behind, whose loop thread file fails to load (webpack emits it
 // as ESM, into a folder that may not be ESM): a blocked caller used to be told its loop ran out of
 // memory. It now learns that the entry file failed to load, and where the reason is.
 test('a loop thread entry that fails to load, without the boot guard: a blocked caller is told the file failed to load, not out of memory', { timeout: 40000, skip: nodeOnly }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
   try {
     cpSync(fileURLToPath(new URL('../dist/', import.meta.url)), dir, { recursive: true });
-    rmSync(join(dir, 'boot-guard.cjs'));
+    for (const left of ['boot-guard.cjs', 'loop-thread.cjs', 'loop-thread-cached.cjs']) rmSync(join(dir, left));
     writeFileSync(join(dir, 'loop-thread.js'), "throw new Error('the bundled loop thread exploded at load');\n");
     const { code, stdout, stderr } = await runScript(bothWays(pathToFileURL(join(dir, 'index.js')).href, []), { timeoutMs: 30000 });
     assert.equal(code, 0, stderr);

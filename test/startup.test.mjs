@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { inlineTask } from '../dist/index.js';
-import { onlyOn, withLoop } from './helpers.mjs';
+import { distUrl, fixture, onlyOn, runScript, withLoop } from './helpers.mjs';
 
 // Every builtin a loop thread loads is compiled as the thread starts, before its first result
 // (node:v8 pulls in streams, `performance` ten perf_hooks modules, an ESM import of node:util
@@ -35,4 +35,42 @@ test('a loop thread loads no builtin that only some paths need', { timeout: 2000
     assert.ok(loaded.includes('NativeModule worker_threads'), 'the list is the loop thread’s');
     assert.deepEqual(LAZY.filter((name) => loaded.includes(name) && !bare.includes(name)), []);
   });
+});
+
+// Node 20 caches no ES module's compiled code: a loop thread compiles loop-thread.cjs with the V8
+// code cache that an earlier loop thread of the same owner thread made (src/loop/cached-entry.ts),
+// posted at its exit or once it had run a while. Its task modules and inline tasks import as before.
+test('a loop thread compiles from the code cache an earlier one made, and still imports modules', { timeout: 30000, skip: onlyOn('node', 'the code cache is V8’s, given through Node’s vm') }, async () => {
+  const { code, stdout, stderr } = await runScript(
+    `
+import { LoopManager, defineTasks, inlineTask } from ${JSON.stringify(distUrl)};
+import { Worker, isMainThread } from 'node:worker_threads';
+const tasks = defineTasks(${JSON.stringify(fixture('tasks.mjs').href)});
+const sep = inlineTask(async () => (await import('node:path')).sep);
+const run = async (mgr) => console.log(await mgr.submitTask(tasks.add(1, 2)), await mgr.submitTask(sep));
+if (isMainThread) {
+  // The first loop's cache comes at its exit.
+  for (const name of ['first', 'second']) {
+    const mgr = new LoopManager({ name }).start();
+    await run(mgr);
+    await mgr.stop();
+  }
+  // A thread keeps its own caches: in a worker, a loop that runs on makes one while it runs.
+  await new Promise((resolve, reject) => new Worker(new URL(import.meta.url)).on('exit', resolve).on('error', reject));
+} else {
+  const long = new LoopManager({ name: 'long' }).start();
+  await run(long);
+  await new Promise((r) => setTimeout(r, 600));
+  const beside = new LoopManager({ name: 'beside' }).start();
+  await run(beside);
+  await Promise.all([long.stop(), beside.stop()]);
+}
+`,
+    { env: { NODE_DEBUG: 'sideloop' } },
+  );
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(stdout.trim().split('\n'), Array(4).fill('3 /'));
+  const compiled = Object.fromEntries([...stderr.matchAll(/loop thread (\w+): compiled (.*)/g)].map((m) => [m[1], m[2]]));
+  assert.deepEqual(compiled, { first: 'without a code cache', second: 'from the code cache', long: 'without a code cache', beside: 'from the code cache' });
+  assert.doesNotMatch(stderr, /Warning/);
 });

@@ -217,6 +217,8 @@ export interface LoopBootData {
   readonly taskType: string | null;
   /** The owner's lane, connected before the thread starts; others announce theirs (LaneAnnouncement). */
   readonly ownerLane: LaneBootData;
+  /** V8's code cache of the loop thread's CommonJS build, from an earlier loop thread (loop/cached-entry.ts). */
+  readonly codeCache?: Uint8Array;
 }
 
 /** What the boot guard (loop/boot-guard.ts) posts on the life port when a loop thread dies before it boots. */
@@ -225,6 +227,12 @@ export interface BootFailure {
   readonly kind: typeof BOOT_FAILURE;
   readonly exitCode: number;
   readonly error: ErrorData;
+}
+/** What a loop thread that compiled itself without a code cache posts on the life port: one, for later starts. */
+export const CODE_CACHE = 'sideloop:code-cache';
+export interface CodeCacheMessage {
+  readonly kind: typeof CODE_CACHE;
+  readonly bytes: Uint8Array;
 }
 /** Set on a loop thread's globalThis once the loop runtime watches the thread's deaths itself. */
 export const LOOP_BOOTED = Symbol.for('sideloop.loopBooted.v1');

@@ -25,6 +25,11 @@ function besideThisCode(): URL | undefined {
   return main === undefined ? undefined : pathToFileURL(join(dirname(main), 'loop-thread.js'));
 }
 
+/** Whether `entry` is sideloop's own loop-thread.js, not one a user named (loopEntry, SIDELOOP_LOOP_ENTRY). */
+export function isOwnLoopEntry(entry: URL): boolean {
+  return entry.href === besideThisCode()?.href;
+}
+
 /** A file URL for an absolute path or a file: URL (string or URL); undefined for anything else. */
 function toFileUrl(entry: URL | string): URL | undefined {
   if (entry instanceof URL) return entry.protocol === 'file:' ? entry : undefined;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
 import { fromErrorData } from '../channel/error-codec.js';
 import { createLaneMemory, peerAlive, PortSideChannel } from '../channel/lane.js';
-import { BOOT_FAILURE, LoopState, StopMode, type BootFailure, type LoopBootData } from '../channel/protocol.js';
+import { BOOT_FAILURE, CODE_CACHE, LoopState, StopMode, type BootFailure, type CodeCacheMessage, type LoopBootData } from '../channel/protocol.js';
 import { debug } from '../debug.js';
 import { LoopEntryLoadError } from '../errors.js';
 import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
@@ -18,6 +18,7 @@ import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
+import { keepCodeCache, loopSpawn } from './code-cache.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
 import { ignoresWorkerExecArgv } from '../runtime.js';
 import { resolveLoopEntry } from './loop-entry.js';
@@ -58,6 +59,8 @@ export class LoopRun {
   /** The port whose other end the loop thread holds: posting on it fails once the thread is gone. */
   private readonly lifePort: MessagePort;
   private lastError: unknown;
+  /** What the boot guard posted on the life port. */
+  private failure: BootFailure | undefined;
   /** The loop thread's entry file, and the boot guard it preloads (undefined: none beside it, or a runtime whose Workers run no preload). */
   private readonly entry: URL;
   private readonly guard: string | undefined;
@@ -75,6 +78,8 @@ export class LoopRun {
     this.entry = entry;
     // Where a Worker runs no preload (Bun, Deno), the guard's --require would only show in task code's process.execArgv.
     this.guard = ignoresWorkerExecArgv ? undefined : bootGuard(entry);
+    for (const run of liveRuns) run.readLife(); // a code cache one of them posted serves this start
+    const spawn = loopSpawn(entry);
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -91,9 +96,10 @@ export class LoopRun {
       taskType,
       ownerLane: { memory, laneId: 0, threadId, port: side.port2 },
       lifePort: life.port2,
+      ...(spawn.codeCache && { codeCache: spawn.codeCache }),
     };
     const create = (execArgv: string[]): Worker =>
-      new Worker(entry, {
+      new Worker(spawn.file, {
         workerData: boot,
         transferList: [side.port2, life.port2],
         ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
@@ -164,12 +170,22 @@ export class LoopRun {
 
   /** What the boot guard posted, if the thread died before the loop booted. */
   private bootFailure(): BootFailure | undefined {
-    const message = receiveMessageOnPort(this.lifePort)?.message as BootFailure | undefined;
-    return message?.kind === BOOT_FAILURE ? message : undefined;
+    this.readLife();
+    return this.failure;
+  }
+
+  /** Takes what the loop thread posted on the life port: a boot failure, or a code cache for later starts. */
+  private readLife(): void {
+    for (let received = receiveMessageOnPort(this.lifePort); received; received = receiveMessageOnPort(this.lifePort)) {
+      const message = received.message as BootFailure | CodeCacheMessage;
+      if (message?.kind === BOOT_FAILURE) this.failure ??= message;
+      else if (message?.kind === CODE_CACHE) keepCodeCache(this.entry, message.bytes);
+    }
   }
 
   private ended(code: number): void {
     liveRuns.delete(this);
+    this.readLife();
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
       // The guard's record first: a blocked owner builds the same error from it.

@@ -1,9 +1,26 @@
 /**
  * `import()` for the modules a loop thread loads (task modules, make-synchronized
- * modules), with Bun's refusal of a URL scheme worded as Node words it.
+ * modules), with Bun's refusal of a URL scheme worded as Node words it, and the
+ * global eval that compiles inline tasks.
  * @internal
  */
 import { runtimeName } from '../runtime.js';
+
+/**
+ * Where loop/cached-entry.ts lends its own `import()` and eval to the loop thread it compiled
+ * with V8's code cache: on Node 20 a function compiled from that cache has lost its script's
+ * import() handler (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and the public handler warns that
+ * it is experimental. Code that the entry's own module runs imports as any module does.
+ */
+export const MODULE_HOST = Symbol.for('sideloop.moduleHost.v1');
+export interface ModuleHost {
+  import(specifier: string): Promise<unknown>;
+  /** Indirect eval: the source runs in the global scope, and its import() works. */
+  evalGlobal(source: string): unknown;
+}
+const host = (globalThis as { [MODULE_HOST]?: ModuleHost })[MODULE_HOST];
+const importHere = host?.import ?? ((specifier: string): Promise<unknown> => import(specifier));
+export const evalGlobal: (source: string) => unknown = host?.evalGlobal ?? ((source) => (0, eval)(source));
 
 /** Schemes Bun's module loader reads: Node's default loader's, and Bun's own built-ins. */
 const BUN_SCHEMES = new Set(['file:', 'data:', 'node:', 'bun:']);
@@ -17,7 +34,7 @@ const isBun = (process.versions as Record<string, string | undefined>).bun !== u
  */
 export async function importModule(specifier: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(specifier)) as Record<string, unknown>;
+    return (await importHere(specifier)) as Record<string, unknown>;
   } catch (err) {
     const protocol = isBun && URL.canParse(specifier) ? new URL(specifier).protocol : 'file:';
     if (BUN_SCHEMES.has(protocol)) throw err;

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { debug } from '../debug.js';
+import { importModule } from './import-module.js';
 
 const LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
 
@@ -42,7 +43,7 @@ export async function inheritLoaders(execArgv: readonly string[]): Promise<void>
   const roots = new Set(loaderSpecifiers(execArgv).map(tsxRoot).filter((r): r is string => r !== undefined));
   for (const root of roots) {
     try {
-      const esm = (await import(pathToFileURL(join(root, 'dist/esm/api/index.mjs')).href)) as { register(): unknown };
+      const esm = (await importModule(pathToFileURL(join(root, 'dist/esm/api/index.mjs')).href)) as { register(): unknown };
       esm.register();
       const cjs = createRequire(join(dirname(root), 'noop.js'))(join(root, 'dist/cjs/api/index.cjs')) as { register(): unknown };
       cjs.register();

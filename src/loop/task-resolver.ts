@@ -4,7 +4,7 @@
  */
 import { TaskNotFoundError } from '../errors.js';
 import { FnKind } from '../channel/records.js';
-import { importModule as importUrl } from './import-module.js';
+import { evalGlobal, importModule as importUrl } from './import-module.js';
 
 export type TaskFunction = (...args: unknown[]) => unknown;
 
@@ -52,7 +52,7 @@ function compileInline(source: string, name: string): TaskFunction {
   let firstError: unknown;
   for (const attempt of attempts) {
     try {
-      fn = (0, eval)(attempt) as TaskFunction;
+      fn = evalGlobal(attempt) as TaskFunction;
       break;
     } catch (err) {
       firstError ??= err;
