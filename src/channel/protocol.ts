@@ -219,6 +219,8 @@ export interface LoopBootData {
   readonly ownerLane: LaneBootData;
   /** V8's code cache of the loop thread's CommonJS build, from an earlier loop thread (loop/cached-entry.ts). */
   readonly codeCache?: Uint8Array;
+  /** Set for the one loop thread that is to make that cache and post it (CodeCacheMessage). */
+  readonly makeCodeCache?: boolean;
 }
 
 /** What the boot guard (loop/boot-guard.ts) posts on the life port when a loop thread dies before it boots. */

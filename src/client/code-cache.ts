@@ -8,31 +8,46 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
 import { nodeCompatRuntime } from '../runtime.js';
 import { isOwnLoopEntry } from './loop-entry.js';
 
-/** Bun and Deno have no V8 code cache to give; Node before 20.12 cannot import() from a vm.Script with its own loader. */
-const canCache = !nodeCompatRuntime && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined;
+/** Bun's engine is not V8; Deno's vm takes no code cache. */
+const canCache = !nodeCompatRuntime;
 
 /** By entry URL: the cached entry beside it, or null when there is none. */
 const cachedEntries = new Map<string, URL | null>();
-/** By entry URL: the code cache a loop thread posted. */
-const caches = new Map<string, Uint8Array>();
+/**
+ * By entry URL: the code cache a loop thread posted, or ASKED while one loop thread is making
+ * it. One at a time: ten loops started at once would otherwise each make one and post it
+ * (~0.2 MB each, waiting on their life ports).
+ */
+const caches = new Map<string, Uint8Array | typeof ASKED>();
+const ASKED = 'asked';
 
 export interface LoopSpawn {
   readonly file: URL;
+  /** The cache to compile from, if this thread has one. */
   readonly codeCache: Uint8Array | undefined;
+  /** Whether this loop thread is to make the cache and post it. */
+  readonly makeCodeCache: boolean;
 }
 
 export function loopSpawn(entry: URL): LoopSpawn {
   const cached = canCache ? cachedEntryBeside(entry) : null;
-  return cached ? { file: cached, codeCache: caches.get(entry.href) } : { file: entry, codeCache: undefined };
+  if (!cached) return { file: entry, codeCache: undefined, makeCodeCache: false };
+  const have = caches.get(entry.href);
+  if (have === undefined) caches.set(entry.href, ASKED);
+  return { file: cached, codeCache: have === ASKED ? undefined : have, makeCodeCache: have === undefined };
 }
 
 /** Keeps a cache a loop thread posted, for the next loop this thread starts from `entry`. */
 export function keepCodeCache(entry: URL, bytes: Uint8Array): void {
   caches.set(entry.href, bytes);
+}
+
+/** A loop thread asked to make the cache ended without posting one (terminated early): the next start asks again. */
+export function codeCacheNotMade(entry: URL): void {
+  if (caches.get(entry.href) === ASKED) caches.delete(entry.href);
 }
 
 function cachedEntryBeside(entry: URL): URL | null {

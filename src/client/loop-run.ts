@@ -18,7 +18,7 @@ import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
-import { keepCodeCache, loopSpawn } from './code-cache.js';
+import { codeCacheNotMade, keepCodeCache, loopSpawn } from './code-cache.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
 import { ignoresWorkerExecArgv } from '../runtime.js';
 import { resolveLoopEntry } from './loop-entry.js';
@@ -59,6 +59,8 @@ export class LoopRun {
   /** The port whose other end the loop thread holds: posting on it fails once the thread is gone. */
   private readonly lifePort: MessagePort;
   private lastError: unknown;
+  /** Whether this run's thread was asked to make the loop thread's code cache (code-cache.ts). */
+  private readonly makesCodeCache: boolean;
   /** What the boot guard posted on the life port. */
   private failure: BootFailure | undefined;
   /** The loop thread's entry file, and the boot guard it preloads (undefined: none beside it, or a runtime whose Workers run no preload). */
@@ -80,6 +82,7 @@ export class LoopRun {
     this.guard = ignoresWorkerExecArgv ? undefined : bootGuard(entry);
     for (const run of liveRuns) run.readLife(); // a code cache one of them posted serves this start
     const spawn = loopSpawn(entry);
+    this.makesCodeCache = spawn.makeCodeCache;
     this.gen = reg.beginRun(slot, taskType);
     this.key = `${process.pid}.${slot}.${this.gen}`;
     this.control = reg.control(slot, this.gen);
@@ -97,6 +100,7 @@ export class LoopRun {
       ownerLane: { memory, laneId: 0, threadId, port: side.port2 },
       lifePort: life.port2,
       ...(spawn.codeCache && { codeCache: spawn.codeCache }),
+      ...(spawn.makeCodeCache && { makeCodeCache: true }),
     };
     const create = (execArgv: string[]): Worker =>
       new Worker(spawn.file, {
@@ -112,6 +116,7 @@ export class LoopRun {
       // No thread was made (execArgv or env refused): the run ends here, stopped, so neither
       // this manager nor a handle in another thread waits for a loop that will never boot.
       this.control.setState(LoopState.Stopped);
+      if (spawn.makeCodeCache) codeCacheNotMade(entry);
       side.port1.close();
       life.port1.close();
       throw err;
@@ -186,6 +191,7 @@ export class LoopRun {
   private ended(code: number): void {
     liveRuns.delete(this);
     this.readLife();
+    if (this.makesCodeCache) codeCacheNotMade(this.entry);
     const control = this.control;
     if (control.state !== LoopState.Stopped) {
       // The guard's record first: a blocked owner builds the same error from it.

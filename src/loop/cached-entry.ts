@@ -38,7 +38,10 @@ const body = script.runInThisContext() as CommonJsBody;
 const loaded = { exports: {} };
 body.call(loaded.exports, loaded.exports, createRequire(file), loaded, file, dirname(file));
 
-if (boot.codeCache === undefined || script.cachedDataRejected === true) {
+// The thread keeps its workerData: the cache it no longer needs would stay with it.
+delete (boot as { codeCache?: Uint8Array }).codeCache;
+
+if (boot.makeCodeCache === true || script.cachedDataRejected === true) {
   let sent = false;
   const send = (): void => {
     if (sent) return;
