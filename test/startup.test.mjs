@@ -39,7 +39,8 @@ test('a loop thread loads no builtin that only some paths need', { timeout: 2000
 
 // Node 20 caches no ES module's compiled code: a loop thread compiles loop-thread.cjs with the V8
 // code cache that an earlier loop thread of the same owner thread made (src/loop/cached-entry.ts),
-// posted at its exit or once it had run a while. Its task modules and inline tasks import as before.
+// posted at its exit or once it had run a while (one thread at a time makes it: a loop started
+// meanwhile starts from loop-thread.js). Its task modules and inline tasks import as before.
 test('a loop thread compiles from the code cache an earlier one made, and still imports modules', { timeout: 30000, skip: onlyOn('node', 'the code cache is V8’s, given through Node’s vm') }, async () => {
   const { code, stdout, stderr } = await runScript(
     `
@@ -59,17 +60,20 @@ if (isMainThread) {
   await new Promise((resolve, reject) => new Worker(new URL(import.meta.url)).on('exit', resolve).on('error', reject));
 } else {
   const long = new LoopManager({ name: 'long' }).start();
+  // Started while 'long' makes the cache: it has nothing to compile from, and starts as on Bun.
+  const early = new LoopManager({ name: 'early' }).start();
   await run(long);
+  await run(early);
   await new Promise((r) => setTimeout(r, 600));
   const beside = new LoopManager({ name: 'beside' }).start();
   await run(beside);
-  await Promise.all([long.stop(), beside.stop()]);
+  await Promise.all([long.stop(), early.stop(), beside.stop()]);
 }
 `,
     { env: { NODE_DEBUG: 'sideloop' } },
   );
   assert.equal(code, 0, stderr);
-  assert.deepEqual(stdout.trim().split('\n'), Array(4).fill('3 /'));
+  assert.deepEqual(stdout.trim().split('\n'), Array(5).fill('3 /'));
   const compiled = Object.fromEntries([...stderr.matchAll(/loop thread (\w+): compiled (.*)/g)].map((m) => [m[1], m[2]]));
   assert.deepEqual(compiled, { first: 'without a code cache', second: 'from the code cache', long: 'without a code cache', beside: 'from the code cache' });
   assert.doesNotMatch(stderr, /Warning/);
