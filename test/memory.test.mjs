@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { distUrl, fixture, onlyOn, runFile, runScript } from './helpers.mjs';
+import { distUrl, fixture, onlyOn, runFile, runScript, runtime } from './helpers.mjs';
 
 // Futures in flight by the thousand survive young-generation GCs, and every byte they keep is
 // copied at each: a settled future must let go of its call record and resolvers. Bytes, not
@@ -37,7 +37,9 @@ test('a settled future keeps a fraction of what a pending one does, and still an
   const out = await runScript(script, { execArgv: ['--expose-gc'], timeoutMs: 50000 });
   assert.equal(out.code, 0, out.stderr);
   const { settled, pending } = JSON.parse(out.stdout);
-  assert.ok(settled.bytes < 160, `a settled future keeps ${settled.bytes.toFixed(0)} bytes`);
+  // Bun's heap figure runs higher and moves more: 111-128 bytes in 16 runs here, once 164 under CI's load.
+  const bound = runtime === 'bun' ? 200 : 160;
+  assert.ok(settled.bytes < bound, `a settled future keeps ${settled.bytes.toFixed(0)} bytes`);
   assert.ok(pending.bytes > 2 * settled.bytes, `pending ${pending.bytes.toFixed(0)} vs settled ${settled.bytes.toFixed(0)} bytes`);
   // Released futures still say they are done, refuse a cancel, and resolve to their values.
   assert.equal(settled.done, true);
