@@ -230,7 +230,7 @@ export interface BootFailure {
   readonly exitCode: number;
   readonly error: ErrorData;
 }
-/** What a loop thread that compiled itself without a code cache posts on the life port: one, for later starts. */
+/** What the loop thread asked to make a code cache (or whose cache V8 rejected) posts on the life port, for later starts. */
 export const CODE_CACHE = 'sideloop:code-cache';
 export interface CodeCacheMessage {
   readonly kind: typeof CODE_CACHE;

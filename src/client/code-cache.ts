@@ -6,16 +6,12 @@
  * beside it (a bundle that emitted loop-thread.js alone), the entry itself.
  * @internal
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { nodeCompatRuntime } from '../runtime.js';
-import { isOwnLoopEntry } from './loop-entry.js';
+import { fileBesideEntry, isOwnLoopEntry } from './loop-entry.js';
 
 /** Bun's engine is not V8; Deno's vm takes no code cache. */
 const canCache = !nodeCompatRuntime;
 
-/** By entry URL: the cached entry beside it, or null when there is none. */
-const cachedEntries = new Map<string, URL | null>();
 /**
  * By entry URL: the code cache a loop thread posted, or ASKED while one loop thread is making
  * it. One at a time: ten loops started at once would otherwise each make one and post it
@@ -33,12 +29,11 @@ export interface LoopSpawn {
 }
 
 export function loopSpawn(entry: URL): LoopSpawn {
-  const cached = canCache ? cachedEntryBeside(entry) : null;
-  if (!cached) return { file: entry, codeCache: undefined, makeCodeCache: false };
+  const cached = canCache ? cachedEntryBeside(entry) : undefined;
   const have = caches.get(entry.href);
   // Started while another loop thread makes the cache: nothing to gain from the cached entry, which
-  // cost ~0.15 MB more RSS a thread when compiling without a cache (ten idle loops, bench/cases/idle.mjs).
-  if (have === ASKED) return { file: entry, codeCache: undefined, makeCodeCache: false };
+  // cost ~0.18 MB more RSS a thread when compiling without a cache (ten idle loops, bench/cases/idle.mjs).
+  if (!cached || have === ASKED) return { file: entry, codeCache: undefined, makeCodeCache: false };
   if (have === undefined) caches.set(entry.href, ASKED);
   return { file: cached, codeCache: have, makeCodeCache: have === undefined };
 }
@@ -53,14 +48,8 @@ export function codeCacheNotMade(entry: URL): void {
   if (caches.get(entry.href) === ASKED) caches.delete(entry.href);
 }
 
-function cachedEntryBeside(entry: URL): URL | null {
-  let found = cachedEntries.get(entry.href);
-  if (found === undefined) {
-    const stub = new URL('./loop-thread-cached.cjs', entry);
-    const build = new URL('./loop-thread.cjs', entry);
-    const usable = isOwnLoopEntry(entry) && existsSync(fileURLToPath(stub)) && existsSync(fileURLToPath(build));
-    found = usable ? stub : null;
-    cachedEntries.set(entry.href, found);
-  }
-  return found;
+/** The entry that compiles with the code cache, for sideloop's own entry with the CommonJS loop thread beside it. */
+function cachedEntryBeside(entry: URL): URL | undefined {
+  if (!isOwnLoopEntry(entry) || !fileBesideEntry(entry, 'loop-thread.cjs')) return undefined;
+  return fileBesideEntry(entry, 'loop-thread-cached.cjs');
 }

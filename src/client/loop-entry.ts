@@ -6,7 +6,7 @@
  * learn that the loop crashed.
  * @internal
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopEntryNotFoundError } from '../errors.js';
@@ -28,6 +28,19 @@ function besideThisCode(): URL | undefined {
 /** Whether `entry` is sideloop's own loop-thread.js, not one a user named (loopEntry, SIDELOOP_LOOP_ENTRY). */
 export function isOwnLoopEntry(entry: URL): boolean {
   return entry.href === besideThisCode()?.href;
+}
+
+/** By URL: whether a file the loop thread's entry may have beside it exists (asked once per file). */
+const besideEntry = new Map<string, URL | undefined>();
+
+/**
+ * `name` in the entry's folder, if that file exists: the boot guard, the CommonJS loop thread.
+ * All optional: a bundle that emitted only loop-thread.js runs without them.
+ */
+export function fileBesideEntry(entry: URL, name: string): URL | undefined {
+  const url = new URL(`./${name}`, entry);
+  if (!besideEntry.has(url.href)) besideEntry.set(url.href, url.protocol === 'file:' && existsSync(url) ? url : undefined);
+  return besideEntry.get(url.href);
 }
 
 /** A file URL for an absolute path or a file: URL (string or URL); undefined for anything else. */

@@ -5,7 +5,6 @@
  * @internal
  */
 import { sharedNowMs } from '../clock.js';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
 import { fromErrorData } from '../channel/error-codec.js';
@@ -21,18 +20,16 @@ import { ClientLane } from './client-lane.js';
 import { codeCacheNotMade, keepCodeCache, loopSpawn } from './code-cache.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
 import { ignoresWorkerExecArgv } from '../runtime.js';
-import { resolveLoopEntry } from './loop-entry.js';
+import { fileBesideEntry, resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
 export type WorkerOptions = Pick<LoopManagerOptions, 'resourceLimits' | 'execArgv' | 'env' | 'loopEntry'>;
 
 // Built beside the loop thread's entry: preloaded first into every loop thread, it reports a death
 // before boot. Optional: a bundle that emitted only loop-thread.js runs without it.
-const bootGuards = new Map<string, string | undefined>();
 function bootGuard(entry: URL): string | undefined {
-  const url = new URL('./boot-guard.cjs', entry);
-  if (!bootGuards.has(url.href)) bootGuards.set(url.href, url.protocol === 'file:' && existsSync(url) ? fileURLToPath(url) : undefined);
-  return bootGuards.get(url.href);
+  const url = fileBesideEntry(entry, 'boot-guard.cjs');
+  return url && fileURLToPath(url);
 }
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
