@@ -29,9 +29,18 @@ export function spawnWithTimeout(bin, args, { timeoutMs, onStdout, ...options })
       killed = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('exit', (code, signal) => {
+    // 'exit' can come before the pipes are drained (Node's docs say so; Deno's child_process did
+    // it in CI): the last lines a child printed were missing and a test that matched them failed.
+    // So the result waits for 'close', or 5 s after 'exit' should a grandchild hold a pipe open.
+    let drain;
+    const settle = (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(drain);
       resolve({ code, signal, killed, stdout, stderr, out });
+    };
+    child.on('close', settle);
+    child.on('exit', (code, signal) => {
+      drain = setTimeout(() => settle(code, signal), 5000);
     });
   });
 }

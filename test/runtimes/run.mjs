@@ -79,6 +79,9 @@ function parse(kind, out) {
     return { passed: n(/^\s*(\d+) pass$/m), failed: n(/^\s*(\d+) fail$/m), skipped: n(/^\s*(\d+) skip$/m), failedNames };
   }
   for (const m of out.matchAll(/^(.*) \.\.\. FAILED/gm)) failedNames.push(m[1]);
+  // A test that printed while it ran has its FAILED on a line of its own: its name is in the
+  // summary at the end ("name => ./test/file.mjs:43:1").
+  if (failedNames.length === 0) for (const m of out.slice(out.lastIndexOf('FAILURES')).matchAll(/^(.*) => \S+:\d+:\d+$/gm)) failedNames.push(m[1]);
   return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/), skipped: n(/(\d+) ignored/), failedNames };
 }
 
@@ -104,6 +107,9 @@ async function suite(name, round) {
     if (code !== 0 && r.failed === 0) {
       r.failed = 1; // it crashed or hung before reporting
       r.failedNames.push(`${file}: exited ${signal ?? code} before reporting\n${out.slice(-2000)}`);
+    } else if (r.failed > 0) {
+      // CI keeps only what is printed, not the log file: the output's end says why.
+      r.failedNames.push(`the output's end:\n${out.slice(-3000)}`);
     }
     total.passed += r.passed;
     total.failed += r.failed;
