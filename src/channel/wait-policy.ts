@@ -377,8 +377,14 @@ export function loopWait(countSpin: () => void, countFailure?: () => void): Poll
  * one futex hand-off instead of a trip through V8's task queue and libuv. Long enough for a
  * caller's next request (awaited or blocking calls one after another); short enough that an
  * unref'd timer a task left behind runs only this much late.
+ *
+ * Longer than a kernel tick at HZ=250 (4 ms): a timed wait whose timer expires before the
+ * CPU's next tick makes the kernel reprogram its clock event device when the wait starts and
+ * again when the doorbell cancels it, and in a VM each is a trap to the hypervisor. With 2 ms
+ * that cost ~4 us of a one-core blocking call (19-21 us; 5, 10, 20 or 50 ms: 15-17) and of an
+ * awaited one (24-27 us; 19-21). A kernel with HZ=100 still pays it.
  */
-export const LOOP_BLOCK_MS = 2;
+export const LOOP_BLOCK_MS = 5;
 /** How long the loop trusts its last listing of what holds its event loop (idle-block.ts). */
 export const RESOURCES_EVERY_MS = 1;
 
