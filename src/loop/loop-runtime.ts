@@ -3,24 +3,25 @@
  * each one does is task-requests.ts: tasks run concurrently on this thread's
  * event loop), and writes results back. After activity it polls for a short
  * while (cheap wake-ups for bursts), then parks in Atomics.waitAsync until a submitter rings the
- * doorbell (wait-policy.ts says how long each). loop-thread.ts boots one
+ * doorbell (wait-policy.ts says how long each); how the run ends (a stop, or
+ * its thread exiting) is loop-stop.ts. loop-thread.ts boots one
  * from workerData; nothing here is module state, so a test can make one.
  * @internal
  */
 import { nowMs } from '../clock.js';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { broadcastReadsSync } from '../runtime.js';
-import { C_CANCELLED, C_COMPLETED, C_FAILED, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, LoopState, StopMode, type LaneBootData } from '../channel/protocol.js';
+import { C_CANCELLED, C_COMPLETED, C_FAILED, C_BLOCK_BELL, C_LOOP_PARKED, C_LOOP_SPINS, C_DOORBELL, C_PROGRESS, LoopParked, type LaneBootData } from '../channel/protocol.js';
 import type { OutStream } from '../channel/records.js';
 import { LOOP_CLOCK_EVERY, LOOP_HOT_UNPARKS, LOOP_SLICE_MS, type PollingWait, Step, loopMayPoll, loopWait } from '../channel/wait-policy.js';
 import { debug, policyCounter, slowMs } from '../debug.js';
-import { CancelledError } from '../errors.js';
 import type { LoopControl } from '../registry/control.js';
 import { wakeWords } from '../channel/wake.js';
 import { EndedLanes, type ThreadWatch } from './ended-lanes.js';
 import { Blocked, IdleBlock } from './idle-block.js';
 import { Job, type JobSink } from './job.js';
 import { LoopLanes } from './loop-lanes.js';
+import { LoopStop } from './loop-stop.js';
 import type { LoopThreadContext, TaskScope } from './task-context.js';
 import { TaskRequests } from './task-requests.js';
 
@@ -50,10 +51,8 @@ const settledPromise = Promise.resolve();
 export class LoopRuntime implements JobSink {
   private readonly control: LoopControl;
   private readonly lanes: LoopLanes;
-  private stopping = false;
-  /** Running tasks were cancelled for a stop (asked at once, or once the owner's stop timeout ran out). */
-  private cancelledForStop = false;
-  private crashCause: unknown;
+  /** The stop or exit that ends this run (loop-stop.ts): loop-thread.ts reports uncaught errors and the exit to it. */
+  readonly stop: LoopStop;
   private readonly requests: TaskRequests;
   private announcePending = false;
   /** nowMs() at the first clock read of a quiet period (its LOOP_CLOCK_EVERY-th look, or a park); 0 before, and while busy. */
@@ -93,13 +92,22 @@ export class LoopRuntime implements JobSink {
       },
     );
     this.requests = new TaskRequests(
-      { control: opts.control, name: opts.name, taskType: opts.taskType, context: opts.context, stopping: () => this.stopping },
+      { control: opts.control, name: opts.name, taskType: opts.taskType, context: opts.context, stopping: () => this.stop.stopping },
       this,
     );
     setInterval(this.safetyNet, LOOP_SLICE_MS).unref();
     const readSync = broadcastReadsSync(); // before any channel exists (see runtime.ts)
     this.lanes = new LoopLanes(opts.control.words, opts.loopKey, opts.name, this.requests.onRequest, wakeWords(opts.control.memory), readSync, () => this.wake());
     this.idleBlock = new IdleBlock(readSync);
+    this.stop = new LoopStop({
+      control: opts.control,
+      name: opts.name,
+      lanes: this.lanes,
+      endedLanes: this.endedLanes,
+      finish: (job, ok, value, counter) => this.finish(job, ok, value, counter),
+      announceAll: this.announceAll,
+      exit: opts.exit,
+    });
     // Task output goes to the lane of the task that wrote it: with two lanes, that takes the scope.
     this.lanes.onConnect = () => {
       if (this.lanes.all.length > 1) opts.context.scoped = true;
@@ -131,7 +139,7 @@ export class LoopRuntime implements JobSink {
     if (ok) lane.answers.ok(callId, value, job);
     else lane.answers.fail(callId, value, counter === C_CANCELLED);
     this.scheduleAnnounce();
-    if (this.stopping) this.maybeFinishStop();
+    if (this.stop.stopping) this.stop.finishIfIdle();
     else if (this.parked && !this.blockQueued && this.idleBlock.possible && this.tasksRunning() === 0) {
       // Say where the loop will block before the announcement (queued above) wakes the
       // submitter: its next request then rings the block, not the pending waitAsync.
@@ -189,7 +197,7 @@ export class LoopRuntime implements JobSink {
     }
     const looks = this.idlePumps++;
     if (looks !== 0 && (looks & (LOOP_CLOCK_EVERY - 1)) !== 0) return this.hotPump();
-    if (this.stopAsked()) this.beginStop();
+    if (this.stop.asked()) this.stop.begin();
     // The first look after activity, on the path of every call: whether to poll at all, from
     // what the policy learned (no clock read: the read and the step cost ~0.2 us of a call).
     if (looks === 0) return this.wait.begin(this.mayPoll()) ? this.hotPump() : this.park();
@@ -244,7 +252,7 @@ export class LoopRuntime implements JobSink {
     // Re-check after saying so: a submitter that published before reading the flag is seen
     // here. Held results are tried once more: a submitter that emptied its ring before we
     // said we park rang a bell we will not hear; one that has not will ring after it reads.
-    if (this.hasWork() || this.stopAsked()) return this.unpark(true);
+    if (this.hasWork() || this.stop.asked()) return this.unpark(true);
     // Nothing needs the event loop: block the thread for the next request (idle-block.ts).
     // Not while a waitAsync is pending: that one would be woken too (blockWhileParked blocks then).
     if (!this.asyncPending) {
@@ -252,7 +260,7 @@ export class LoopRuntime implements JobSink {
       if (blocked === Blocked.Rang) return this.rang();
       if (blocked === Blocked.TimedOut) {
         bell = Atomics.load(words, C_DOORBELL);
-        if (this.hasWork() || this.stopAsked()) return this.unpark();
+        if (this.hasWork() || this.stop.asked()) return this.unpark();
       }
     }
     this.parked = true;
@@ -294,11 +302,11 @@ export class LoopRuntime implements JobSink {
       return;
     }
     this.announceAll(); // before the thread stops: the results just written
-    const blocked = this.hasWork() || this.stopAsked() ? Blocked.Rang : this.idleBlock.block(words, C_BLOCK_BELL, this.blockBell, this.tasksRunning());
+    const blocked = this.hasWork() || this.stop.asked() ? Blocked.Rang : this.idleBlock.block(words, C_BLOCK_BELL, this.blockBell, this.tasksRunning());
     if (blocked === Blocked.Rang) return this.rang();
     // Back to the doorbell, then look again: a submitter that saw Blocked after the block ended rang a word nobody waits on.
     Atomics.store(words, C_LOOP_PARKED, LoopParked.Doorbell);
-    if (this.hasWork() || this.stopAsked()) this.wake();
+    if (this.hasWork() || this.stop.asked()) this.wake();
   };
 
   /**
@@ -368,7 +376,7 @@ export class LoopRuntime implements JobSink {
     if (!this.endedLanes) return;
     const before = this.lanes.all.length;
     this.endedLanes.drop(this.lanes.all, this.opts.name);
-    if (this.lanes.all.length !== before && this.stopping) this.maybeFinishStop();
+    if (this.lanes.all.length !== before && this.stop.stopping) this.stop.finishIfIdle();
   }
 
   /** The loop runs (its keep-alive made): starts pumping. */
@@ -385,60 +393,5 @@ export class LoopRuntime implements JobSink {
     }
     this.endQuiet();
     this.schedulePump();
-  }
-
-  // ---- stopping ----
-
-  /** A stop was asked and not begun yet, or a graceful stop has been escalated to cancelling. */
-  private stopAsked(): boolean {
-    const mode = this.control.stopMode;
-    return mode !== StopMode.None && (!this.stopping || (mode === StopMode.CancelPending && !this.cancelledForStop));
-  }
-
-  private beginStop(): void {
-    this.stopping = true;
-    if (this.control.stopMode === StopMode.CancelPending && !this.cancelledForStop) {
-      this.cancelledForStop = true;
-      for (const lane of this.lanes.all) {
-        for (const job of lane.running.list() as Job[]) {
-          const error = new CancelledError(`${job.label} was cancelled: loop "${this.opts.name}" is stopping`);
-          job.abort(error);
-          this.finish(job, false, error, C_CANCELLED);
-        }
-      }
-    }
-    this.maybeFinishStop();
-  }
-
-  private maybeFinishStop(): void {
-    // Lanes of threads that ended go first: their held task output (up to MAX_HELD_RECORDS, one
-    // message each) was spilled to a thread that is gone, which took seconds under load, past the
-    // stop's timeout; the thread was then terminated, losing the output it had sent the usual way.
-    this.endedLanes?.drop(this.lanes.all, this.opts.name);
-    if (this.lanes.all.some((lane) => lane.running.size > 0)) return;
-    debug('loop %s: stopped, its thread exits', this.opts.name);
-    for (const lane of this.lanes.all) lane.answers.spill();
-    this.announceAll();
-    this.control.setState(LoopState.Stopped);
-    for (const lane of this.lanes.all) lane.answers.wake();
-    this.opts.exit(0);
-  }
-
-  // ---- dying ----
-
-  /** The error that is about to end the thread: the first uncaught one. */
-  noteUncaught(err: unknown): void {
-    this.crashCause ??= err;
-  }
-
-  /** The thread is exiting: unless the loop stopped, mark it crashed and wake every submitter. */
-  onExit(exitCode: number): void {
-    if (this.control.state === LoopState.Stopped) return;
-    // An uncaught error ends a thread with code 1. Bun's workers exit with 0 after one under
-    // `bun test`, and after an unhandled rejection anywhere: report what Node reports.
-    const code = exitCode === 0 && this.crashCause !== undefined ? 1 : exitCode;
-    debug('loop %s: its thread is exiting with code %d: %s', this.opts.name, code, String(this.crashCause ?? 'process.exit() in the loop thread'));
-    this.control.markCrashed(code, this.crashCause ?? new Error(`process.exit(${code}) was called in the loop thread`));
-    for (const lane of this.lanes.all) lane.answers.wake();
   }
 }

@@ -35,8 +35,8 @@ runtime.connect(boot.ownerLane);
 // Before anything a task module could print: output rides the lanes from here on.
 captureOutput(runtime.output);
 
-onUncaught((err) => runtime.noteUncaught(err));
-process.on('exit', (code) => runtime.onExit(code));
+onUncaught((err) => runtime.stop.noteUncaught(err));
+process.on('exit', (code) => runtime.stop.onExit(code));
 (globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED] = true; // the boot guard stands down
 
 // Workers that tasks spawn inherit this thread's lineage. A call, not a bare import: the package
