@@ -322,6 +322,14 @@ export class PollingWait {
 /** How long an awaiting thread polls after activity: in the microtask queue, then per event-loop turn. */
 export const AWAIT_HOT_MS = 0.02;
 export const AWAIT_POLL_MS = 0.3;
+/**
+ * A poller about to park that finds its results already there (on one core the loop thread
+ * ran as the submit rang it, and answered before the submitter got back to park) settles them
+ * from the microtask queue, as a hot poll would: through setImmediate each such call cost a
+ * turn of the event loop. Every AWAIT_HOT_WAKES-th time in a row it goes through the event loop
+ * anyway, so a thread awaiting call after call still runs its timers and I/O.
+ */
+export const AWAIT_HOT_WAKES = 64;
 /** A parked poller wakes this often even without results, to notice a loop death nobody announced. */
 export const AWAIT_SLICE_MS = sliceMs(1000);
 

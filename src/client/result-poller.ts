@@ -11,7 +11,7 @@ import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
 import { unwatchEnds, watchEnds } from './end-watch.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
-import { AWAIT_SLICE_MS, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
+import { AWAIT_HOT_WAKES, AWAIT_SLICE_MS, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
 
 // A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
 const settledPromise = Promise.resolve();
@@ -44,6 +44,8 @@ export class ResultPoller {
   private readonly wait: PollingWait;
   /** Parked in Atomics.waitAsync. */
   private parked = false;
+  /** Parks in a row that found their results already there and settled them from a microtask (AWAIT_HOT_WAKES). */
+  private hotWakes = 0;
   /** Ticks of the watchdog interval during the current park. */
   private quietSlices = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
@@ -96,9 +98,14 @@ export class ResultPoller {
     Atomics.or(words, L_WAITING, WAIT_ASYNC);
     const seq = Atomics.load(words, L_RES_SEQ);
     if (this.lane.hasResults()) {
-      setImmediate(this.onWake);
+      if (++this.hotWakes < AWAIT_HOT_WAKES) void settledPromise.then(this.onWake);
+      else {
+        this.hotWakes = 0;
+        setImmediate(this.onWake);
+      }
       return;
     }
+    this.hotWakes = 0; // the event loop turns before a waitAsync settles
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); one interval,
     // made at the first park, looks after every park instead.
     this.parked = true;
