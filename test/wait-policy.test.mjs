@@ -35,6 +35,23 @@ async function run(args, file = 'spin-count.mjs') {
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
+test('pinned to one core, an awaiting thread blocks briefly for quick answers and backs off for slow tasks', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
+  // The loop thread its submit woke runs only once this thread gives up the core; a block is
+  // woken by a futex hand-off, a waitAsync through V8's task queue and libuv (result-poller.ts).
+  const r = await pinnedRun('await-block.mjs', ['200']);
+  assert.equal(r.cores, 1);
+  // ~120-160 of 200 trivial calls here (the rest found the answer already there as they parked).
+  assert.ok(r.trivial >= 40, `blocks in 200 awaited trivial calls: ${r.trivial}`);
+  // A 2 ms task keeps the event loop blocked while it runs: after each such block the thread
+  // skips twice as many, up to 32 (~10 of 200 here; every call without the backoff).
+  assert.ok(r.slow <= 25, `blocks in 200 awaited calls of a 2 ms task: ${r.slow}`);
+});
+
+test('with more than one core an awaiting thread never blocks for its results', { skip: availableParallelism() < 2 && 'one core here' }, async () => {
+  const r = await run(['50'], 'await-block.mjs');
+  assert.deepEqual([r.trivial, r.slow], [0, 0]);
+});
+
 test('a process pinned to one core never spins: blocking, awaited and pipelined calls all park', { skip: !taskset ? 'taskset not found' : onlyOn('node', 'taskset runs node') }, async () => {
   const r = await pinnedRun('spin-count.mjs', ['trivial', '200']);
   assert.equal(r.cores, 1, 'taskset -c 0 leaves one core to the process');

@@ -51,6 +51,7 @@ import {
 import { RingReader } from '../channel/ring.js';
 import { ProgressWatch } from '../channel/wait-policy.js';
 import { TaskSerializationError } from '../errors.js';
+import { hostedLoopKey } from '../loop/task-context.js';
 import { timerMs } from '../options.js';
 import type { Task } from '../task.js';
 import { BlockingWait } from './blocking-wait.js';
@@ -135,6 +136,8 @@ export class ClientLane implements CallHost {
       },
       probe: () => this.link.probe?.(),
       poll: link.poll,
+      // A loop's own thread awaiting it: the loop runs only once the thread is back in its event loop.
+      mayBlock: hostedLoopKey() !== link.loopKey,
     });
     this.outputWatcher = new OutputWatcher(this.words, () => this.drain());
     drainAtExit(this);

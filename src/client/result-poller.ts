@@ -11,10 +11,14 @@ import type { Call } from './call.js';
 import { hold, release } from './keep-alive.js';
 import { unwatchEnds, watchEnds } from './end-watch.js';
 import { L_RES_SEQ, L_WAITING, WAIT_ASYNC } from '../channel/protocol.js';
-import { AWAIT_HOT_WAKES, AWAIT_SLICE_MS, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
+import { AWAIT_BLOCK_MS, AWAIT_BLOCK_PAYS_MS, AWAIT_HOT_WAKES, AWAIT_MAY_BLOCK, AWAIT_SLICE_MS, Backoff, type PollingWait, type ProgressWatch, Step, awaitWait } from '../channel/wait-policy.js';
+import { policyCounter } from '../debug.js';
 
 // A resolved promise's then is the cheapest way into the microtask queue (queueMicrotask wraps each callback).
 const settledPromise = Promise.resolve();
+
+/** How often an awaiting thread blocked for its results (debug.ts, policyCounter). */
+const countBlock = policyCounter('awaitBlocks');
 
 /** What the poller needs from its lane. */
 export interface PolledLane {
@@ -29,6 +33,8 @@ export interface PolledLane {
   settleArrived(): boolean;
   /** Checks that the loop thread is alive (owner only). */
   probe?(): void;
+  /** This thread does not run the lane's loop: blocking it could not make the loop answer sooner (AWAIT_MAY_BLOCK). */
+  readonly mayBlock: boolean;
   /** A handle's cheap liveness check, made while parked (end-watch.ts). */
   readonly poll?: (() => void) | undefined;
 }
@@ -44,7 +50,9 @@ export class ResultPoller {
   private readonly wait: PollingWait;
   /** Parked in Atomics.waitAsync. */
   private parked = false;
-  /** Parks in a row that found their results already there and settled them from a microtask (AWAIT_HOT_WAKES). */
+  /** Whether a park may block for its results first (AWAIT_MAY_BLOCK), from how the last blocks went. */
+  private readonly blockBackoff = new Backoff(AWAIT_MAY_BLOCK);
+  /** Parks in a row that settled their results from a microtask, without a turn of the event loop (AWAIT_HOT_WAKES). */
   private hotWakes = 0;
   /** Ticks of the watchdog interval during the current park. */
   private quietSlices = 0;
@@ -105,6 +113,11 @@ export class ResultPoller {
       }
       return;
     }
+    if (this.lane.mayBlock && this.hotWakes < AWAIT_HOT_WAKES && this.blockBackoff.shouldSpin() && this.blockFor(seq)) {
+      this.hotWakes++;
+      void settledPromise.then(this.onWake);
+      return;
+    }
     this.hotWakes = 0; // the event loop turns before a waitAsync settles
     // No timeout: a waitAsync with one costs a timer per park (~10 us a call); one interval,
     // made at the first park, looks after every park instead.
@@ -116,6 +129,17 @@ export class ResultPoller {
       // A loop that died with its owner cannot notify the word: whoever found it dead wakes this thread.
       watchEnds(this.onEnd, this.lane.poll);
     } else setImmediate(this.onWake);
+  }
+
+  /** One core (AWAIT_MAY_BLOCK): blocks until results come or AWAIT_BLOCK_MS pass; whether they came. */
+  private blockFor(seq: number): boolean {
+    const from = nowMs();
+    countBlock();
+    Atomics.wait(this.lane.words, L_RES_SEQ, seq, AWAIT_BLOCK_MS);
+    const came = this.lane.hasResults();
+    if (came && nowMs() - from <= AWAIT_BLOCK_PAYS_MS) this.blockBackoff.succeeded();
+    else this.blockBackoff.failed();
+    return came;
   }
 
   /** A loop run ended somewhere (end-watch.ts): look at this lane's loop now. */
