@@ -50,8 +50,8 @@ export class ResultPoller {
   private readonly wait: PollingWait;
   /** Parked in Atomics.waitAsync. */
   private parked = false;
-  /** Whether a park may block for its results first (AWAIT_MAY_BLOCK), from how the last blocks went. */
-  private readonly blockBackoff = new Backoff(AWAIT_MAY_BLOCK);
+  /** Whether a park may block for its results first (AWAIT_MAY_BLOCK, and not the loop's own thread), from how the last blocks went. */
+  private readonly blockBackoff: Backoff;
   /** Parks in a row that settled their results from a microtask, without a turn of the event loop (AWAIT_HOT_WAKES). */
   private hotWakes = 0;
   /** Ticks of the watchdog interval during the current park. */
@@ -61,6 +61,7 @@ export class ResultPoller {
 
   constructor(private readonly lane: PolledLane) {
     this.wait = awaitWait(lane.countSpin, lane.progress);
+    this.blockBackoff = new Backoff(AWAIT_MAY_BLOCK && lane.mayBlock);
   }
 
   /** Someone awaits `call`: keep this thread alive and look for its result until it settles. */
@@ -105,17 +106,13 @@ export class ResultPoller {
     const words = this.lane.words;
     Atomics.or(words, L_WAITING, WAIT_ASYNC);
     const seq = Atomics.load(words, L_RES_SEQ);
-    if (this.lane.hasResults()) {
+    // Results already there, or (one core) there after a brief block: settled without parking.
+    if (this.lane.hasResults() || (this.blockBackoff.shouldSpin() && this.blockFor(seq))) {
       if (++this.hotWakes < AWAIT_HOT_WAKES) void settledPromise.then(this.onWake);
       else {
         this.hotWakes = 0;
         setImmediate(this.onWake);
       }
-      return;
-    }
-    if (this.lane.mayBlock && this.hotWakes < AWAIT_HOT_WAKES && this.blockBackoff.shouldSpin() && this.blockFor(seq)) {
-      this.hotWakes++;
-      void settledPromise.then(this.onWake);
       return;
     }
     this.hotWakes = 0; // the event loop turns before a waitAsync settles
