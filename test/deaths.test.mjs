@@ -199,9 +199,12 @@ test('lanes of threads that ended are dropped: their tasks are cancelled and not
         if (workerData.exit) process.exit(0);
         setInterval(() => {}, 1000);
       \`)), { workerData: { ready: ready.buffer, exit: i % 2 === 0, dist: ${JSON.stringify(distUrl)}, tasks: ${JSON.stringify(tasksUrl)} } });
+      // Listened for from the start: a worker that exits while this thread sleeps between
+      // polls emits 'exit' before a listener added afterwards could hear it (Deno did, in CI).
+      const exited = new Promise((r) => worker.once('exit', r));
       while (Atomics.load(ready, 0) === 0) await new Promise((r) => setTimeout(r, 5));
       if (i % 2 === 1) await worker.terminate();
-      else await new Promise((r) => worker.once('exit', r));
+      else await exited;
     }
     const giveUpAt = Date.now() + 15000;
     let stats = loop.stats();
