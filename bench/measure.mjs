@@ -16,9 +16,12 @@ export const cpuNow = () => {
  */
 const WARM_UP_MS = quick ? 500 : 1000;
 
-/** Runs `batch()` (which does `size` operations) repeatedly; median time per op in us, and CPU per op in us. */
-export function measureSync(batch, size, batches) {
-  for (let i = 0, t = performance.now(); i < 3 || performance.now() - t < WARM_UP_MS; i++) batch();
+/**
+ * Runs `batch()` (which does `size` operations) repeatedly; median time per op in us, and CPU per
+ * op in us. At least `warmUps` batches (and WARM_UP_MS) run untimed first.
+ */
+export function measureSync(batch, size, batches, warmUps = 3) {
+  for (let i = 0, t = performance.now(); i < warmUps || performance.now() - t < WARM_UP_MS; i++) batch();
   const times = [];
   const cpu0 = cpuNow();
   for (let b = 0; b < batches; b++) {
@@ -31,8 +34,8 @@ export function measureSync(batch, size, batches) {
   return { value: times[times.length >> 1], unit: 'us/call', cpu };
 }
 
-export async function measureAsync(batch, size, batches) {
-  for (let i = 0, t = performance.now(); i < 2 || performance.now() - t < WARM_UP_MS; i++) await batch();
+export async function measureAsync(batch, size, batches, warmUps = 2) {
+  for (let i = 0, t = performance.now(); i < warmUps || performance.now() - t < WARM_UP_MS; i++) await batch();
   const times = [];
   const cpu0 = cpuNow();
   for (let b = 0; b < batches; b++) {

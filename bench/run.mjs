@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --rounds N]`: sideloop side by side with its peers, in one run.
+// `npm run bench [-- --quick] [-- --rounds N] [-- --only case,...]`: sideloop side by side with its peers, in one run.
 // Every case runs in a process of its own (another library's idle threads change
 // wake-up costs), the contenders alternate, and each number is a median over rounds.
 // Some cases run where cores are scarce: pinned to one core (`taskset -c 0`, as in a
@@ -17,7 +17,10 @@ const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 :
 const caseFile = new URL('./case.mjs', import.meta.url).pathname;
 const taskset = tasksetPath();
 
-/** `where`: undefined (every core this process may use), 'one core' or 'busy' (two busy processes beside it). */
+/**
+ * `where`: undefined (every core this process may use), 'one core' or 'busy' (two busy processes
+ * beside it). `processes`: how many processes of each contender a round runs (default 1).
+ */
 const scenarios = [
   { name: 'sync', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit', 'port+wait', 'floor'] },
   { name: 'sync', where: 'one core', title: 'blocking round trip, trivial task', contenders: ['sideloop', 'synckit', 'futex floor'] },
@@ -40,7 +43,9 @@ const scenarios = [
   { name: 'payload:1k', title: 'awaited round trip, 1 KiB object', contenders: ['sideloop', 'postMessage'] },
   { name: 'payload:64k', title: 'awaited round trip, 64 KiB string', contenders: ['sideloop', 'postMessage'] },
   { name: 'payload:1m', title: 'awaited, 1 MiB ArrayBuffer transferred', contenders: ['sideloop', 'postMessage'] },
-  { name: 'prettier', title: 'prettier 3, real files, from sync code', contenders: ['sideloop', '@prettier/sync', 'async, one thread'] },
+  // Three processes of each contender a round: a process of this case runs as much as 25% faster
+  // or slower than the next of the same contender (all three alike), more than the goals' margins.
+  { name: 'prettier', title: 'prettier 3, real files, from sync code', contenders: ['sideloop', '@prettier/sync', 'async, one thread'], processes: 3 },
   { name: 'contention:4to1', title: '4 threads blocking on 1 loop', contenders: ['sideloop', 'synckit'] },
   { name: 'contention:1to4', title: '1 thread pipelining to 4 loops', contenders: ['sideloop', 'piscina'] },
 ];
@@ -106,7 +111,10 @@ const median = (xs) => {
   return s.length ? s[s.length >> 1] : null;
 };
 
-const runnable = scenarios.filter((s) => s.where !== 'one core' || taskset);
+// `--only prettier,sync@one core`: just those cases (a name alone takes it everywhere it runs).
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined;
+const runnable = scenarios.filter((s) => (s.where !== 'one core' || taskset) && (!only || only.includes(s.name) || only.includes(keyOf(s))));
 if (!taskset) console.error('taskset not found: the one-core cases are skipped');
 const samples = {};
 for (let round = 0; round < rounds; round++) {
@@ -114,7 +122,8 @@ for (let round = 0; round < rounds; round++) {
     const { contenders } = scenario;
     // Alternate the order each round, so no contender always runs on a warmer machine.
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-    for (const contender of order) {
+    const processes = quick ? 1 : (scenario.processes ?? 1);
+    for (const contender of Array.from({ length: processes }, () => order).flat()) {
       process.stderr.write(`round ${round + 1}/${rounds}: ${keyOf(scenario)}/${contender}\n`);
       const r = runCase(scenario, contender);
       if (!r) continue;
@@ -162,16 +171,20 @@ for (const g of goals) {
   console.log(`| ${label} | ${fmt(s[key])} | ${g.absolute ? '-' : fmt(p?.[key])} | ${g.absolute ? fmt(ratio) + '%' : fmt(ratio) + 'x'} | ${met === null ? '' : met ? 'yes' : 'NO'} |`);
 }
 
-const file = new URL('./results.json', import.meta.url);
-writeFileSync(
-  file,
-  JSON.stringify(
-    { date: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), loadAverage: os.loadavg(), quick, rounds, results, goals: verdicts },
-    null,
-    2,
-  ) + '\n',
-);
-console.log(`\nwritten to ${file.pathname}`);
+// A run of some cases only leaves the last whole run's results as they are.
+if (only) console.log('\n--only: bench/results.json not written');
+else {
+  const file = new URL('./results.json', import.meta.url);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), loadAverage: os.loadavg(), quick, rounds, results, goals: verdicts },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`\nwritten to ${file.pathname}`);
+}
 // A case that failed to run is a broken benchmark: fail, so CI's smoke run notices.
 if (failures.length) {
   console.error(`\n${failures.length} case(s) failed: ${failures.join(', ')}`);
