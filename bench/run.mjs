@@ -115,6 +115,10 @@ const median = (xs) => {
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined;
 const runnable = scenarios.filter((s) => (s.where !== 'one core' || taskset) && (!only || only.includes(s.name) || only.includes(keyOf(s))));
+if (only && runnable.length === 0) {
+  console.error(`--only ${only.join(',')}: no such case (cases: ${[...new Set(scenarios.map(keyOf))].join(', ')})`);
+  process.exit(2);
+}
 if (!taskset) console.error('taskset not found: the one-core cases are skipped');
 const samples = {};
 for (let round = 0; round < rounds; round++) {
