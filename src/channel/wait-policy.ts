@@ -58,7 +58,11 @@ const sliceMs = (ms: number): number => (typeof testSliceMs === 'number' && test
 /** After a failed spin a waiter skips 1, then 2, 4, ... up to this many waits before it tries again. */
 export const MAX_SKIP = 32;
 
-/** Adaptive spinning: spin again only after enough waits skipped its spin since the last failure. */
+/**
+ * Adaptive trying, as an adaptive mutex spins: try again only after enough waits skipped the try
+ * since the last failure. What is tried is the waiter's: a spin (BlockedWait), a poll
+ * (PollingWait), a brief block (AWAIT_MAY_BLOCK).
+ */
 export class Backoff {
   private skip = 0;
   private left = 0;
@@ -66,8 +70,8 @@ export class Backoff {
   /** `allowed`: whether this waiter may ever try (a spin needs a second core; see AWAIT_MAY_BLOCK for another use). */
   constructor(private readonly allowed = SPIN_ALLOWED) {}
 
-  /** Whether this wait may spin; counts a skipped wait. */
-  shouldSpin(): boolean {
+  /** Whether this wait may try; counts a skipped wait. */
+  shouldTry(): boolean {
     if (!this.allowed) return false;
     if (this.left === 0) return true;
     this.left--;
@@ -75,7 +79,7 @@ export class Backoff {
   }
 
   /**
-   * The spin found what it waited for: spin on the next wait, and after the
+   * The try found what it waited for: try on the next wait, and after the
    * next failure skip half as many as last time. Halving, not forgetting: on a
    * loaded machine a spin that fails most of the time still succeeds now and
    * then, and must not buy a run of failures at full price.
@@ -85,7 +89,7 @@ export class Backoff {
     this.left = 0;
   }
 
-  /** The spin ran out, or the peer stopped making progress: skip twice as many waits as last time. */
+  /** The try ran out, or the peer stopped making progress: skip twice as many waits as last time. */
   failed(): void {
     this.skip = Math.min(MAX_SKIP, this.skip * 2 || 1);
     this.left = this.skip;
@@ -189,7 +193,7 @@ export class BlockedWait {
     if ((++this.rounds & (BLOCKED_CLOCK_EVERY - 1)) === 0 || this.gaveUp) return false;
     // A parked loop needs a wake-up (tens of microseconds) before it can answer: do not spin through it.
     if (Atomics.load(this.target.words, this.target.parkedIndex) !== 0) return false;
-    if (!this.backoff.shouldSpin()) {
+    if (!this.backoff.shouldTry()) {
       this.gaveUp = true;
       return false;
     }
@@ -293,7 +297,7 @@ export class PollingWait {
    */
   begin(worthPolling = true): boolean {
     this.idle = true;
-    this.polling = worthPolling && this.backoff.shouldSpin();
+    this.polling = worthPolling && this.backoff.shouldTry();
     this.uncounted = this.polling;
     return this.polling;
   }

@@ -107,7 +107,7 @@ export class ResultPoller {
     Atomics.or(words, L_WAITING, WAIT_ASYNC);
     const seq = Atomics.load(words, L_RES_SEQ);
     // Results already there, or (one core) there after a brief block: settled without parking.
-    if (this.lane.hasResults() || (this.blockBackoff.shouldSpin() && this.blockFor(seq))) {
+    if (this.lane.hasResults() || (this.blockBackoff.shouldTry() && this.blockFor(seq))) {
       if (++this.hotWakes < AWAIT_HOT_WAKES) void settledPromise.then(this.onWake);
       else {
         this.hotWakes = 0;
