@@ -11,9 +11,25 @@ import os from 'node:os';
 import { startBusy, stopBusy, tasksetPath } from './scarce.mjs';
 
 const quick = process.argv.includes('--quick');
+
+/** The value after `flag`, or undefined without the flag; a flag with nothing after it is an error, not a silent default. */
+function flagValue(flag) {
+  const at = process.argv.indexOf(flag);
+  if (at < 0) return undefined;
+  const value = process.argv[at + 1];
+  if (value === undefined || value.startsWith('--')) usage(`${flag} needs a value`);
+  return value;
+}
+
+function usage(problem) {
+  console.error(`bench: ${problem} (npm run bench [-- --quick] [-- --rounds N] [-- --only case,...])`);
+  process.exit(2);
+}
+
 // `--rounds N` trades precision for time on a machine too loaded for five rounds of everything.
-const roundsArg = process.argv.indexOf('--rounds');
-const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 5;
+const roundsValue = flagValue('--rounds');
+const rounds = roundsValue === undefined ? (quick ? 1 : 5) : Number(roundsValue);
+if (!Number.isInteger(rounds) || rounds < 1) usage(`--rounds ${roundsValue}: a whole number of rounds, 1 or more`);
 const caseFile = new URL('./case.mjs', import.meta.url).pathname;
 const taskset = tasksetPath();
 
@@ -112,13 +128,9 @@ const median = (xs) => {
 };
 
 // `--only prettier,sync@one core`: just those cases (a name alone takes it everywhere it runs).
-const onlyArg = process.argv.indexOf('--only');
-const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined;
+const only = flagValue('--only')?.split(',');
 const runnable = scenarios.filter((s) => (s.where !== 'one core' || taskset) && (!only || only.includes(s.name) || only.includes(keyOf(s))));
-if (only && runnable.length === 0) {
-  console.error(`--only ${only.join(',')}: no such case (cases: ${[...new Set(scenarios.map(keyOf))].join(', ')})`);
-  process.exit(2);
-}
+if (only && runnable.length === 0) usage(`--only ${only.join(',')}: no such case (cases: ${[...new Set(scenarios.map(keyOf))].join(', ')})`);
 if (!taskset) console.error('taskset not found: the one-core cases are skipped');
 const samples = {};
 for (let round = 0; round < rounds; round++) {
