@@ -13,7 +13,7 @@ const BATCHES = quick ? 2 : 4;
 const WARM_UPS = quick ? 1 : 4;
 const PACKAGES = ['piscina', 'sucrase'];
 
-function realFiles() {
+export function realFiles() {
   const root = new URL('../../node_modules/', import.meta.url).pathname;
   const found = [];
   const walk = (dir) => {
