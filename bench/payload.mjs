@@ -7,6 +7,7 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { ByteReader, ByteWriter } from '../src/channel/codec.ts';
 import { cloneBytes, cloneFromBytes } from '../src/channel/v8-clone.ts';
+import { median } from './measure.mjs';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 5 : 11;
@@ -59,7 +60,6 @@ function time(fn, v, reps) {
   return ((performance.now() - t) * 1000) / reps;
 }
 
-const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 if (!process.argv.includes('--e2e')) console.log(`node ${process.version}, ${ROUNDS} alternating rounds, medians (us per encode + decode)`);
 if (!process.argv.includes('--e2e')) console.log(['case', 'compact codec', 'V8 clone', 'structuredClone', 'postMessage', 'codec/V8', 'postMessage/V8'].join(' | '));
 for (const [name, v] of process.argv.includes('--e2e') ? [] : Object.entries(cases)) {

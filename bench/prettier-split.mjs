@@ -7,7 +7,7 @@
 // Needs a build (npm run build).
 import { createRequire } from 'node:module';
 import { realFiles } from './cases/prettier.mjs';
-import { here, sideloop } from './measure.mjs';
+import { here, median, sideloop } from './measure.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 14);
 const WARM_UPS = 4;
@@ -83,9 +83,4 @@ process.exit(0);
 
 function sum(xs) {
   return xs.reduce((a, b) => a + b, 0);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }

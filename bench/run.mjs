@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { median } from './measure.mjs';
 import { startBusy, stopBusy, tasksetPath } from './scarce.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -122,9 +123,10 @@ function runCase(scenario, contender) {
   }
 }
 
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? s[s.length >> 1] : null;
+/** The median of a case's samples that are numbers (a contender may report none, e.g. no CPU figure): null when none are. */
+const medianOf = (xs) => {
+  const numbers = xs.filter((x) => typeof x === 'number' && Number.isFinite(x));
+  return numbers.length ? median(numbers) : null;
 };
 
 // `--only prettier,sync@one core`: just those cases (a name alone takes it everywhere it runs).
@@ -153,7 +155,7 @@ for (let round = 0; round < rounds; round++) {
 
 const results = {};
 for (const [key, b] of Object.entries(samples)) {
-  results[key] = { unit: b.unit, value: median(b.value), cpu: median(b.cpu), rssMbPerThread: median(b.rssMbPerThread), runs: b.value.length };
+  results[key] = { unit: b.unit, value: medianOf(b.value), cpu: medianOf(b.cpu), rssMbPerThread: medianOf(b.rssMbPerThread), runs: b.value.length };
 }
 
 const fmt = (x, digits = 2) => (x === null || x === undefined ? '-' : Number(x).toFixed(digits));

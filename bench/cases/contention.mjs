@@ -2,7 +2,7 @@
 // thread needs a worker of its own). '1to4': one thread pipelines tasks to four loops (piscina:
 // four threads). Wall time per call across all threads; CPU per call of the whole process.
 import { Worker } from 'node:worker_threads';
-import { cpuNow, here, measurePipeline, measurePool, quick, sideloop } from '../measure.mjs';
+import { cpuNow, here, measurePipeline, measurePool, median, quick, sideloop } from '../measure.mjs';
 
 const CLIENTS = 4;
 const BLOCKING_CALLS = quick ? 2000 : 20000;
@@ -38,8 +38,7 @@ async function clients(mode, calls) {
   }
   const cpu = cpuNow() - cpu0;
   await Promise.all(workers.map((w) => w.terminate()));
-  times.sort((a, b) => a - b);
-  return { value: times[times.length >> 1], unit: 'us/call (all threads)', cpu: (cpu * 1000) / (rounds * CLIENTS * calls) };
+  return { value: median(times), unit: 'us/call (all threads)', cpu: (cpu * 1000) / (rounds * CLIENTS * calls) };
 }
 
 export default {

@@ -2,7 +2,7 @@
 // `cold` (startup:cold) the first one in a fresh process, from importing sideloop (what a CLI
 // pays on every run).
 import { Worker } from 'node:worker_threads';
-import { here, quick, sideloop } from '../measure.mjs';
+import { here, median, quick, sideloop } from '../measure.mjs';
 
 export default {
   async sideloop(variant) {
@@ -23,8 +23,7 @@ export default {
       times.push(performance.now() - t);
       await mgr.stop();
     }
-    times.sort((a, b) => a - b);
-    return { value: times[times.length >> 1], unit: 'ms', cpu: null };
+    return { value: median(times), unit: 'ms', cpu: null };
   },
   async 'bare Worker'(variant) {
     if (variant === 'cold') {
@@ -43,7 +42,6 @@ export default {
       times.push(performance.now() - t);
       await worker.terminate();
     }
-    times.sort((a, b) => a - b);
-    return { value: times[times.length >> 1], unit: 'ms', cpu: null };
+    return { value: median(times), unit: 'ms', cpu: null };
   },
 };
