@@ -29,6 +29,12 @@ export const nodeCompatRuntime: boolean = versions.bun !== undefined || deno !==
 export const awaitBlockPays: boolean = versions.bun === undefined;
 
 /**
+ * Node: a Worker is one OS thread, made before its constructor returns (registry/threads.ts,
+ * newOsThread). Bun and Deno may start threads of their own beside a worker's.
+ */
+export const workerIsOneOsThread: boolean = !nodeCompatRuntime;
+
+/**
  * Whether the runtime loads TypeScript modules itself, in workers too (Bun, Deno): a TypeScript
  * runner's loader flags (tsx's --import) add nothing there, and Deno's Worker refuses --import.
  */

@@ -59,6 +59,49 @@ for (const [what, execArgv, cause, code] of cases) {
   });
 }
 
+test('a --require preload that calls process.exit(3): blocked and awaiting callers get the same LoopCrashedError, with exit code 3', { timeout: 40000, skip: nodeOnly }, async () => {
+  // The guard posted only an uncaught error: a blocked caller was told "out of memory", exit code 1.
+  const error = await run(distUrl, ['--require', fileURLToPath(fixture('exiting-preload.cjs'))]);
+  assert.equal(error.name, 'LoopCrashedError');
+  assert.equal(error.exitCode, 3);
+  assert.equal(error.cause, 'The loop thread exited with code 3');
+  assert.doesNotMatch(error.message, /out of memory/);
+});
+
+test('a loop thread out of memory while it boots: a caller blocked in result() gets LoopCrashedError, not a wait forever', { timeout: 40000, skip: nodeOnly }, async (t) => {
+  // The thread dies before it runs any JavaScript, so it never registered itself, and its Worker's
+  // 'exit' event runs on the blocked owner's event loop: the owner now registers it (its OS thread).
+  const { code, stdout, stderr } = await runScript(
+    `
+import { LoopManager, defineTasks } from ${JSON.stringify(distUrl)};
+const tasks = defineTasks(new URL(${JSON.stringify(fixture('tasks.mjs').href)}));
+const describe = (e) => ({ name: e.name, exitCode: e.exitCode, code: e.cause?.code });
+const out = {};
+for (const how of ['blocked', 'awaiting', 'blocked again']) {
+  const loop = new LoopManager({ name: how, resourceLimits: { maxOldGenerationSizeMb: 3 } }).start();
+  try {
+    const f = loop.submitTask(tasks.echo(1), { returnSyncFuture: how !== 'awaiting' });
+    out[how] = { value: how === 'awaiting' ? await f : f.result() };
+  } catch (e) {
+    out[how] = describe(e);
+  }
+}
+console.log(JSON.stringify(out));
+`,
+    { timeoutMs: 30000 },
+  );
+  // 3 MB: the thread dies booting on Node 20 and 24; with less, Node 24 aborts the whole process.
+  if (/Fatal JavaScript out of memory: GC during deserialization/.test(stderr)) return t.skip(`${process.version} aborts the process, not the thread, at this limit`);
+  assert.equal(code, 0, `the script did not finish (a blocked caller waited forever?): ${stderr}`);
+  const out = JSON.parse(stdout);
+  // The exit code is Node's where its 'exit' event is heard (an awaiting caller: 0 on Node 20 for a
+  // thread that died booting), 1 where the owner was blocked and inferred the death.
+  for (const how of ['blocked', 'awaiting', 'blocked again']) {
+    assert.deepEqual({ ...out[how], exitCode: undefined }, { name: 'LoopCrashedError', code: 'ERR_WORKER_OUT_OF_MEMORY', exitCode: undefined }, how);
+  }
+  assert.equal(out.blocked.exitCode, 1);
+});
+
 test('a loop thread entry missing from a bundle: start() throws LoopEntryNotFoundError naming the missing file, before any caller waits', { timeout: 40000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sideloop-bundle-'));
   try {

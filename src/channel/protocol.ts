@@ -228,7 +228,8 @@ export const BOOT_FAILURE = 'sideloop:boot-failure';
 export interface BootFailure {
   readonly kind: typeof BOOT_FAILURE;
   readonly exitCode: number;
-  readonly error: ErrorData;
+  /** The first uncaught error; absent when the thread called process.exit() (a preload may). */
+  readonly error?: ErrorData;
 }
 /** What the loop thread asked to make a code cache (or whose cache V8 rejected) posts on the life port, for later starts. */
 export const CODE_CACHE = 'sideloop:code-cache';

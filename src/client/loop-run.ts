@@ -15,11 +15,12 @@ import { LoopEntryLoadError } from '../errors.js';
 import { STOP_GRACE_MS, timerMs, type LoopManagerOptions } from '../options.js';
 import type { LoopControl } from '../registry/control.js';
 import { checkRun, diedSilently, ownLoopThread } from '../registry/reaper.js';
+import { newOsThread, osThreadIds } from '../registry/threads.js';
 import type { Registry } from '../registry/registry.js';
 import { ClientLane } from './client-lane.js';
 import { codeCacheNotMade, keepCodeCache, loopSpawn } from './code-cache.js';
 import { newWorkerWithParentFlags, withBootGuard } from './exec-argv.js';
-import { ignoresWorkerExecArgv } from '../runtime.js';
+import { ignoresWorkerExecArgv, workerIsOneOsThread } from '../runtime.js';
 import { fileBesideEntry, resolveLoopEntry } from './loop-entry.js';
 
 /** How the owner spawns its loop thread. */
@@ -31,6 +32,12 @@ function bootGuard(entry: URL): string | undefined {
   const url = fileBesideEntry(entry, 'boot-guard.cjs');
   return url && fileURLToPath(url);
 }
+
+/** The cause of a loop thread's exit that nothing else explains. */
+const exitedWith = (code: number): Error => new Error(`The loop thread exited with code ${code}`);
+
+/** The cause of a death the boot guard reported: the uncaught error, else the exit code. */
+const bootFailureCause = (failure: BootFailure): unknown => (failure.error ? fromErrorData(failure.error) : exitedWith(failure.exitCode));
 
 /** What only tests change: a test that runs this module from source points it at the built entry. */
 export interface RunSeams {
@@ -107,6 +114,7 @@ export class LoopRun {
         execArgv: withBootGuard(execArgv, this.guard),
         ...(options.env && { env: options.env }),
       });
+    const threadsBefore = workerIsOneOsThread ? osThreadIds() : null;
     try {
       this.worker = options.execArgv ? create([...options.execArgv]) : newWorkerWithParentFlags(create);
     } catch (err) {
@@ -119,6 +127,7 @@ export class LoopRun {
       throw err;
     }
     this.worker.unref();
+    this.trackLoopThread(reg, newOsThread(threadsBefore));
     ownLoopThread(this.worker); // its exit is handled here, with its real cause
     liveRuns.add(this);
     this.lifePort = life.port1;
@@ -137,6 +146,17 @@ export class LoopRun {
   }
 
   /**
+   * Gives the loop thread its row in the thread table now, under the OS thread its Worker
+   * constructor just made (`osId`, 0 when unknown). A thread that dies before it runs any
+   * JavaScript (out of memory while it boots) never registers itself, nor says it died, and
+   * its Worker's 'exit' event runs on this thread's event loop, which a blocked result() holds:
+   * with the row, the reaper sees the OS thread gone (reaper.ts) and wakes the caller.
+   */
+  private trackLoopThread(reg: Registry, osId: number): void {
+    if (osId > 0 && reg.threads.register(this.worker.threadId, threadId, osId)) this.control.loopThreadId = this.worker.threadId;
+  }
+
+  /**
    * Called while this thread blocks on the loop. Every loop this thread owns is
    * probed, not only this one: the loop blocked on may be waiting for another of
    * them, whose death (out of memory) this thread's event loop cannot report
@@ -152,7 +172,7 @@ export class LoopRun {
     checkRun(this.slot, this.control);
     if (!this.control.ended && !peerAlive(this.lifePort)) {
       const failure = this.bootFailure();
-      if (failure) this.control.markCrashed(failure.exitCode, fromErrorData(failure.error));
+      if (failure) this.control.markCrashed(failure.exitCode, bootFailureCause(failure));
       else this.control.markCrashed(1, this.silentDeath());
     }
     if (this.control.ended) this.lane.onLoopEnded();
@@ -193,7 +213,7 @@ export class LoopRun {
     if (control.state !== LoopState.Stopped) {
       // The guard's record first: a blocked owner builds the same error from it.
       const failure = this.bootFailure();
-      const cause = failure ? fromErrorData(failure.error) : (this.lastError ?? new Error(`The loop thread exited with code ${code}`));
+      const cause = failure ? bootFailureCause(failure) : (this.lastError ?? exitedWith(code));
       // The loop thread may have recorded its own death (process.exit, an uncaught error) first.
       const recorded = control.markCrashed(code, cause) ? `: ${String(cause)}` : '';
       debug('loop %s crashed: its thread exited with code %d%s', this.name, code, recorded);

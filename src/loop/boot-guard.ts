@@ -27,8 +27,9 @@ if (typeof boot?.loopKey === 'string' && boot.lifePort !== undefined) {
   });
   process.on('exit', (exitCode) => {
     // Once booted, the loop runtime records its own deaths in the control block.
-    if ((globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED] || first === undefined) return;
-    const message: BootFailure = { kind: BOOT_FAILURE, exitCode, error: toErrorData(first.error) };
+    if ((globalThis as { [LOOP_BOOTED]?: boolean })[LOOP_BOOTED]) return;
+    // No error: a preload called process.exit(); the exit code is then the cause.
+    const message: BootFailure = { kind: BOOT_FAILURE, exitCode, ...(first && { error: toErrorData(first.error) }) };
     try {
       lifePort.postMessage(message);
     } catch {

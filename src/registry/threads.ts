@@ -10,7 +10,7 @@
  * whose OS thread no longer exists is gone.
  * @internal
  */
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import {
   H_DEATHS,
   H_THREADS_FULL,
@@ -34,6 +34,28 @@ export function osThreadId(): number {
   } catch {
     return 0;
   }
+}
+
+/** The OS thread ids of this process's threads (Linux), or null where the platform does not list them. */
+export function osThreadIds(): Set<number> | null {
+  try {
+    return new Set(readdirSync('/proc/self/task').map(Number));
+  } catch {
+    return null;
+  }
+}
+
+/** The one OS thread that appeared since `before` was listed, or 0 when none or several did. */
+export function newOsThread(before: Set<number> | null): number {
+  const after = before && osThreadIds();
+  if (!after) return 0;
+  let found = 0;
+  for (const tid of after) {
+    if (before.has(tid)) continue;
+    if (found !== 0) return 0;
+    found = tid;
+  }
+  return found;
 }
 
 /** Whether OS thread `tid` of this process has ended: certain when true. */
