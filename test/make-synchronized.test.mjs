@@ -78,6 +78,17 @@ test('inline functions, given as functions or as source', () => {
   assert.equal(makeInlineFunctionSynchronized((x) => Promise.resolve(x))('y'), 'y');
 });
 
+test('inline functions share one loop per thread, as the README says (they each made a loop thread of their own)', () => {
+  const threadOf = makeSynchronized(async () => (await import('node:worker_threads')).threadId);
+  const threadOfToo = makeSynchronized(async () => {
+    const { threadId } = await import('node:worker_threads');
+    return threadId;
+  });
+  const sum = makeInlineFunctionSynchronized('async (a, b) => a + b');
+  assert.equal(sum(2, 3), 5);
+  assert.equal(threadOf(), threadOfToo());
+});
+
 test('errors: rejections come back as they were; values that cannot travel fail as make-synchronized says', () => {
   const m = makeModuleSynchronized(mod('named-exports.mjs'));
   assert.throws(() => m.rejectWith('error'), (err) => err instanceof RangeError && err.code === 'E_RANGE' && err.extra[0] === 1);

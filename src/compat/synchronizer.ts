@@ -42,6 +42,9 @@ function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
 
 type SyncFn = (...args: unknown[]) => unknown;
 
+/** The loop this thread's inline functions share (a module gets one of its own), made at first use. */
+let inlineLoop: DedicatedLoop | undefined;
+
 export class Synchronizer {
   private static readonly instances = new Map<string, Synchronizer>();
 
@@ -57,7 +60,7 @@ export class Synchronizer {
   private readonly keys = new Map<string, string[]>();
 
   private constructor(private readonly spec: ModuleSpec) {
-    this.loop = new DedicatedLoop('make-synchronized', 'code' in spec ? 'inline function' : spec.source);
+    this.loop = 'code' in spec ? (inlineLoop ??= new DedicatedLoop('make-synchronized', 'inline functions')) : new DedicatedLoop('make-synchronized', spec.source);
   }
 
   /** Runs `make` (which asks the module something); if the module cannot load, forgets this synchronizer before throwing. */
@@ -66,7 +69,7 @@ export class Synchronizer {
       return make();
     } catch (err) {
       Synchronizer.instances.delete(JSON.stringify(this.spec));
-      this.loop.dispose();
+      if (this.loop !== inlineLoop) this.loop.dispose(); // the other inline functions' loop stays
       throw err;
     }
   }
