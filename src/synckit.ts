@@ -73,6 +73,16 @@ function envDefaults(): SynckitOptions {
   };
 }
 
+/**
+ * A timeout as synckit's Atomics.wait() reads it: a number (a string of digits is one), where
+ * NaN means none and a negative one none at all: the call times out at once.
+ */
+function waitTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = +(value as number); // ToNumber, as Atomics.wait: a Symbol or BigInt throws its TypeError
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
+}
+
 const cache = new Map<string, AnyFn>();
 
 /**
@@ -95,7 +105,7 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   const loop = new DedicatedLoop('synckit', setup.workerPath, flags);
   // Boot the loop and load the worker file now, as synckit spawns its Worker here; nobody waits on it.
   loop.submit(task(RUNNER_URL, 'synckitLoad', setup.workerPath, shims));
-  const timeout = o.timeout;
+  const timeout = waitTimeout(o.timeout);
   const syncFn = (...args: unknown[]): unknown => {
     try {
       return loop.submit(task(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout).result();

@@ -66,6 +66,22 @@ test('timeout from SYNCKIT_TIMEOUT, read when the function is made', () => {
   assert.throws(() => fn(1, 200), /Atomics.wait\(\) failed: timed-out/);
 });
 
+test('timeout values as synckit reads them (Atomics.wait): a string of digits is a number, NaN none, a negative one times out at once', () => {
+  // Each used to throw a RangeError or TypeError naming "timeoutMs", an option synckit does not have, at every call.
+  assert.equal(createSyncFn(again('worker.mjs', 3), { timeout: '20000' })(1, 0), 1);
+  assert.equal(createSyncFn(again('worker.mjs', 4), { timeout: NaN })(2, 20), 2);
+  const negative = createSyncFn(again('worker.mjs', 5), { timeout: -1 });
+  assert.throws(() => negative(3, 0), (err) => err.name === 'TimeoutError' && /Atomics.wait\(\) failed: timed-out/.test(err.message));
+  process.env.SYNCKIT_TIMEOUT = '5s';
+  let fromEnv;
+  try {
+    fromEnv = createSyncFn(again('worker.mjs', 6));
+  } finally {
+    delete process.env.SYNCKIT_TIMEOUT;
+  }
+  assert.equal(fromEnv(4, 20), 4, 'SYNCKIT_TIMEOUT=5s reads as NaN: no timeout');
+});
+
 test('stdout and stderr writes of the worker are replayed in the caller, in order, before the call returns', () => {
   const probe = createSyncFn(worker('probe.mjs'));
   const { value, written } = recordOutput(() => probe('write'));
