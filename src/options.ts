@@ -6,6 +6,7 @@
 import { isAbsolute } from 'node:path';
 import { checkExecArgv, checkResourceLimits } from './runtime.js';
 import type { MessagePort, ResourceLimits, SHARE_ENV } from 'node:worker_threads';
+import { checkKnown } from './known-options.js';
 import { checkTaskType, describe, Task } from './task.js';
 
 export interface LoopManagerOptions {
@@ -187,6 +188,8 @@ function checkId(value: unknown, option = 'id'): asserts value is string | numbe
   if (value === undefined) return;
   if (typeof value === 'string') {
     if (value.length === 0) throw new RangeError(`The "${option}" option must not be an empty string`);
+    // Ids travel between threads as UTF-8, where a lone surrogate would become U+FFFD: another id.
+    if (!value.isWellFormed()) throw new RangeError(`The "${option}" option must be a well-formed string, got one with a lone surrogate: ${JSON.stringify(value)}`);
     return;
   }
   if (typeof value === 'number') {
@@ -194,14 +197,4 @@ function checkId(value: unknown, option = 'id'): asserts value is string | numbe
     return;
   }
   throw new TypeError(`The "${option}" option must be a string or a number, got ${describe(value)}`);
-}
-
-/** Rejects option names the function does not know, which usually are typos. */
-function checkKnown(opts: Record<string, unknown>, known: readonly string[], where: string): void {
-  // for-in sees inherited options too, as reading them does; and it allocates nothing.
-  for (const key in opts) {
-    if (!known.includes(key)) {
-      throw new TypeError(`Unknown option "${key}" for ${where}; known options are ${known.join(', ')}`);
-    }
-  }
 }

@@ -6,6 +6,7 @@
 import { threadId } from 'node:worker_threads';
 import { getOrCreateLoopManager } from './get-or-create.js';
 import { LoopManager } from './loop-manager.js';
+import { checkKnown } from './known-options.js';
 import type { SubmitTaskOptions } from './options.js';
 import { checkTaskType, defineTasks, describe, inlineTaskMaker, type Task } from './task.js';
 
@@ -34,14 +35,12 @@ export interface SyncOptions {
   timeoutMs?: number;
 }
 
-const SYNC_OPTIONS = new Set(['loop', 'taskType', 'timeoutMs']);
+const SYNC_OPTIONS = ['loop', 'taskType', 'timeoutMs'];
 
 function checkSyncOptions(opts: unknown, where: string): SyncOptions {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${where} options must be an object, got ${describe(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (!SYNC_OPTIONS.has(key)) throw new TypeError(`Unknown option "${key}" for ${where}`);
-  }
+  checkKnown(opts, SYNC_OPTIONS, where);
   const o = opts as SyncOptions;
   const loop = o.loop;
   if (loop !== undefined && !(loop instanceof LoopManager) && typeof loop !== 'string' && typeof loop !== 'number') {
@@ -109,5 +108,5 @@ export function syncModule<M>(moduleUrlOrPath: URL | string, opts?: SyncOptions)
  */
 export function syncFunction<A extends unknown[], R>(fn: (...args: A) => R, opts?: SyncOptions): (...args: A) => Awaited<R> {
   const o = checkSyncOptions(opts, 'syncFunction()');
-  return blocking(inlineTaskMaker(fn), o);
+  return blocking(inlineTaskMaker(fn, 'syncFunction'), o);
 }

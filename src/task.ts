@@ -4,6 +4,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkKnown } from './known-options.js';
 
 declare const resultBrand: unique symbol;
 
@@ -131,6 +132,8 @@ export type TaskMakers<M> = {
     : never;
 };
 
+const DEFINE_TASKS_OPTIONS = ['taskType'];
+
 export interface DefineTasksOptions {
   /** Stamped on every task made, for loops protected by a task type. */
   taskType?: string;
@@ -143,6 +146,7 @@ export interface DefineTasksOptions {
 export function defineTasks<M>(moduleUrlOrPath: URL | string, opts: DefineTasksOptions = {}): TaskMakers<M> {
   const href = moduleHref(moduleUrlOrPath);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`defineTasks options must be an object, got ${describe(opts)}`);
+  checkKnown(opts, DEFINE_TASKS_OPTIONS, 'defineTasks()');
   const taskType = opts.taskType ?? null;
   if (taskType !== null) checkTaskType(taskType, 'taskType');
   const makers = new Map<string, (...args: unknown[]) => Task>();
@@ -169,22 +173,71 @@ const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
  * `await import(...)` to reach modules.
  */
 export function inlineTask<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Task<Awaited<R>> {
-  if (typeof fn !== 'function') throw new TypeError(`inlineTask needs a function, got ${describe(fn)}`);
-  const source = Function.prototype.toString.call(fn);
-  if (NATIVE_SOURCE.test(source)) {
-    throw new TypeError(
-      `inlineTask cannot ship ${fn.name ? `"${fn.name}"` : 'this function'}: bound and native functions have no source to send to another thread`,
-    );
-  }
-  if (/^class\b/.test(source)) throw new TypeError('inlineTask needs a function, got a class');
-  return new Task<Awaited<R>>(taskCode('inline', source, fn.name, null), args);
+  return new Task<Awaited<R>>(inlineCode(fn, 'inlineTask'), args);
 }
 
 /**
  * @internal `inlineTask` split in two: the function's source is read and checked
- * once, and each call of the maker only pairs it with arguments.
+ * once, and each call of the maker only pairs it with arguments. `api` names the
+ * caller's function in errors (syncFunction).
  */
-export function inlineTaskMaker<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Task<Awaited<R>> {
-  const code = inlineTask(fn as (...args: unknown[]) => R).code as TaskCode;
+export function inlineTaskMaker<A extends unknown[], R>(fn: (...args: A) => R, api = 'inlineTask'): (...args: A) => Task<Awaited<R>> {
+  const code = inlineCode(fn, api);
   return (...args: A) => new Task<Awaited<R>>(code, args);
+}
+
+/** What an inline task runs: `fn`'s source, checked here so that a function that cannot travel fails where it is given. */
+function inlineCode(fn: unknown, api: string): TaskCode {
+  if (typeof fn !== 'function') throw new TypeError(`${api} needs a function, got ${describe(fn)}`);
+  const source = Function.prototype.toString.call(fn);
+  const what = fn.name ? `"${fn.name}"` : 'this function';
+  if (NATIVE_SOURCE.test(source)) {
+    throw new TypeError(`${api} cannot ship ${what}: bound and native functions have no source to send to another thread`);
+  }
+  if (/^class\b/.test(source)) throw new TypeError(`${api} needs a function, got a class`);
+  const error = sourceError(source);
+  if (error !== undefined) {
+    throw new TypeError(
+      `${api} cannot ship ${what}: its source does not compile on its own (${error}). Getters and setters, methods ` +
+        'with a quoted, numeric or computed name, and functions that use #private fields cannot be sent to another thread; ' +
+        'write it as a function or an arrow function',
+    );
+  }
+  return taskCode('inline', source, fn.name, null);
+}
+
+/**
+ * The forms a loop thread compiles an inline task's source in (loop/task-resolver.ts): as an
+ * expression, a method (`f() {}`, `*f() {}`) or an async method. Kept in step with it.
+ */
+export const INLINE_FORMS: readonly ((source: string) => string)[] = [
+  (source) => `(${source})`,
+  (source) => `(function ${source})`,
+  (source) => `(async function ${source.replace(/^async\s+/, '')})`,
+];
+
+/** Sources already parsed here, and what was wrong with them (undefined: nothing). */
+const parsed = new Map<string, string | undefined>();
+
+/** Why `source` compiles in none of INLINE_FORMS, or undefined. Parsed once per source; nothing runs. */
+function sourceError(source: string): string | undefined {
+  if (parsed.has(source)) return parsed.get(source);
+  let error: string | undefined;
+  for (const form of INLINE_FORMS) {
+    try {
+      new Function(`return ${form(source)}`);
+      error = undefined;
+      break;
+    } catch (err) {
+      // Code generation from strings refused (a policy, or a runtime flag): the loop thread says what it can.
+      if (!(err instanceof SyntaxError)) {
+        error = undefined;
+        break;
+      }
+      error ??= err.message;
+    }
+  }
+  if (parsed.size >= 256) parsed.clear();
+  parsed.set(source, error);
+  return error;
 }

@@ -23,6 +23,9 @@ test('wrong LoopManager options throw TypeError or RangeError naming the option'
   assert.throws(() => new LoopManager({ execArgv: '--foo' }), { name: 'TypeError', message: /"execArgv"/ });
   assert.throws(() => new LoopManager({ resourceLimits: 5 }), { name: 'TypeError', message: /"resourceLimits"/ });
   assert.throws(() => new LoopManager({ taskType: 'x' }), { name: 'TypeError', message: /Unknown option "taskType"/ });
+  // Ids travel as UTF-8, where a lone surrogate became U+FFFD: '\uD800' and '\uFFFD' were one manager here and two elsewhere.
+  assert.throws(() => new LoopManager({ id: 'a\uD800' }), { name: 'RangeError', message: /"id".*lone surrogate/ });
+  assert.throws(() => getOrCreateLoopManager({ id: '\uDC00', strictlyGet: true }), { name: 'RangeError', message: /"id".*lone surrogate/ });
 });
 
 test('wrong start, stop and submit options are named', { timeout: 20000 }, async () => {
@@ -54,6 +57,8 @@ test('task makers reject modules that are not URLs or absolute paths, and bad ex
   assert.throws(() => task(fixture('tasks.mjs'), ''), { name: 'TypeError', message: /export name/ });
   assert.throws(() => defineTasks('tasks.mjs'), { name: 'TypeError' });
   assert.throws(() => defineTasks(fixture('tasks.mjs'), { taskType: 1 }), { name: 'TypeError', message: /"taskType"/ });
+  // A misspelt taskType used to be dropped without a word, and a protected loop then refused the tasks.
+  assert.throws(() => defineTasks(fixture('tasks.mjs'), { tasktype: 'render' }), { name: 'TypeError', message: /Unknown option "tasktype" for defineTasks\(\)/ });
 });
 
 test('inlineTask refuses bound and native functions with a TypeError, and explains a captured variable', { timeout: 20000 }, async () => {
@@ -61,6 +66,17 @@ test('inlineTask refuses bound and native functions with a TypeError, and explai
   assert.throws(() => inlineTask(function f() {}.bind(null)), { name: 'TypeError', message: /bound/ });
   assert.throws(() => inlineTask(class A {}), { name: 'TypeError', message: /class/ });
   assert.throws(() => inlineTask('x => x'), { name: 'TypeError' });
+  // Sources that do not compile on their own fail here, not as a SyntaxError from the loop thread.
+  const odd = {
+    get getter() {
+      return 1;
+    },
+    'quoted name'() {},
+    [Symbol.iterator]() {},
+  };
+  assert.throws(() => inlineTask(Object.getOwnPropertyDescriptor(odd, 'getter').get), { name: 'TypeError', message: /"get getter".*does not compile on its own/ });
+  assert.throws(() => inlineTask(odd['quoted name']), { name: 'TypeError', message: /does not compile on its own/ });
+  assert.throws(() => inlineTask(odd[Symbol.iterator]), { name: 'TypeError', message: /does not compile on its own/ });
   const captured = 41;
   await withLoop({}, async (mgr) => {
     await assert.rejects(mgr.submitTask(inlineTask(() => captured + 1)), (err) =>
@@ -78,6 +94,15 @@ test('a missing module or export gives TaskNotFoundError naming it', { timeout: 
     await assert.rejects(mgr.submitTask(tasks.noSuchExport()), (err) => err instanceof TaskNotFoundError && /noSuchExport/.test(err.message));
     await assert.rejects(mgr.submitTask(tasks.notAFunction()), (err) => err instanceof TaskNotFoundError && /notAFunction/.test(err.message));
     assert.equal(await mgr.submitTask(tasks.echo('loop still fine')), 'loop still fine');
+  });
+});
+
+test('a task module that is there but imports something that is not fails with Node\'s error naming what is missing, not TaskNotFoundError', { timeout: 20000 }, async () => {
+  await withLoop({}, async (mgr) => {
+    const err = await mgr.submitTask(defineTasks(fixture('missing-dependency.mjs')).never()).catch((e) => e);
+    assert.ok(!(err instanceof TaskNotFoundError), `the task module exists: ${err.stack}`);
+    assert.match(err.message, /sideloop-test-no-such-package/);
+    assert.match(err.message, /missing-dependency\.mjs/, 'names the module that imports it');
   });
 });
 

@@ -2,8 +2,11 @@
  * Turns a task's description into a function, in the loop thread: modules are
  * imported once per loop, inline sources compiled once per loop.
  */
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { TaskNotFoundError } from '../errors.js';
 import { FnKind } from '../channel/records.js';
+import { INLINE_FORMS } from '../task.js';
 import { evalGlobal, importModule as importUrl } from './import-module.js';
 
 export type TaskFunction = (...args: unknown[]) => unknown;
@@ -16,14 +19,24 @@ function importModule(href: string): Promise<Record<string, unknown>> {
   if (!loading) {
     loading = importUrl(href).catch((err: NodeJS.ErrnoException) => {
       modules.delete(href); // a module created later may load on a later try
-      if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_UNSUPPORTED_DIR_IMPORT') {
-        throw new TaskNotFoundError(`Cannot find task module ${href}`, { cause: err });
-      }
+      const notFound = err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_UNSUPPORTED_DIR_IMPORT';
+      // Not found, but the task module is there: what is missing is something it imports, and
+      // Node's own error names it and the file that imports it.
+      if (notFound && !isFile(href)) throw new TaskNotFoundError(`Cannot find task module ${href}`, { cause: err });
       throw err;
     }) as Promise<Record<string, unknown>>;
     modules.set(href, loading);
   }
   return loading;
+}
+
+/** Whether `href` is a file: URL of a file that exists. */
+function isFile(href: string): boolean {
+  try {
+    return href.startsWith('file:') && statSync(fileURLToPath(href)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Finds `name` among a module's exports, looking inside a CommonJS module's default export too. */
@@ -48,11 +61,10 @@ const REFERENCE_HINT =
 function compileInline(source: string, name: string): TaskFunction {
   let fn = inlines.get(source);
   if (fn) return fn;
-  const attempts = [`(${source})`, `(function ${source})`, `(async function ${source.replace(/^async\s+/, '')})`];
   let firstError: unknown;
-  for (const attempt of attempts) {
+  for (const form of INLINE_FORMS) {
     try {
-      fn = evalGlobal(attempt) as TaskFunction;
+      fn = evalGlobal(form(source)) as TaskFunction;
       break;
     } catch (err) {
       firstError ??= err;
