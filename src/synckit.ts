@@ -13,6 +13,7 @@ import { EXPECTING_WORKER, WORKER_FN } from './compat/synckit-runner.js';
 import { setupTsRunner, TsRunner } from './compat/ts-runner.js';
 import { TimeoutError } from './errors.js';
 import { task } from './task.js';
+import { asUsersCall } from './channel/clone-errors.js';
 
 export {
   TsRunner,
@@ -106,11 +107,14 @@ export function createSyncFn<T extends AnyFn>(workerPath: URL | string, timeoutO
   // Boot the loop and load the worker file now, as synckit spawns its Worker here; nobody waits on it.
   loop.submit(task(RUNNER_URL, 'synckitLoad', setup.workerPath, shims));
   const timeout = waitTimeout(o.timeout);
+  const label = `the synckit worker ${setup.workerPath}`;
   const syncFn = (...args: unknown[]): unknown => {
+    const call = task(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args);
     try {
-      return loop.submit(task(RUNNER_URL, 'synckitCall', setup.workerPath, shims, args), timeout).result();
+      return loop.submit(call, timeout).result();
     } catch (err) {
-      if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_TIMEOUT') throw err;
+      // A value that cannot travel is named in the user's arguments (the runner's third) and file.
+      if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_TIMEOUT') throw asUsersCall(err, call, label, 2);
       // synckit's words, which its users match on; the task was aborted, so later calls are unaffected.
       throw new TimeoutError(`Internal error: Atomics.wait() failed: timed-out (the call to ${setup.workerPath} took over ${timeout} ms)`, {
         cause: err,

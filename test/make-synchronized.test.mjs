@@ -98,6 +98,12 @@ test('errors: rejections come back as they were; values that cannot travel fail 
   assert.throws(() => m.rejectWith('symbol'), { name: 'Error', message: /^Cannot serialize worker response:/ });
   assert.throws(() => m.symbolValue, { name: 'Error', message: /^Cannot serialize worker response:/ });
   assert.throws(() => m.default(Symbol('x')), { name: 'DataCloneError', message: /^Cannot serialize request data:/ });
+  // The cause names the user's module and a path in the user's arguments, not sideloop's runner.
+  assert.throws(
+    () => m.default(1, { user: { callback() {} } }),
+    (err) => err.name === 'DataCloneError' && err.cause.path === '[1].user.callback' && /named-exports\.mjs/.test(err.cause.message) && !/compat-runner/.test(err.cause.message),
+  );
+  assert.throws(() => m.symbolValue, (err) => !/compat-runner|makeSynchronizedCall/.test(err.message) && /module .*named-exports\.mjs/.test(err.message));
   assert.equal(m.default('still fine'), 'still fine');
 });
 

@@ -66,6 +66,19 @@ test('timeout from SYNCKIT_TIMEOUT, read when the function is made', () => {
   assert.throws(() => fn(1, 200), /Atomics.wait\(\) failed: timed-out/);
 });
 
+test('a value that cannot travel is named in the caller\'s own arguments and worker file, not sideloop\'s runner', () => {
+  const fn = createSyncFn(worker('worker.mjs'));
+  assert.throws(
+    () => fn({ user: { callback() {} } }, 0),
+    (err) =>
+      err.name === 'TaskSerializationError' &&
+      err.path === '[0].user.callback' &&
+      err.message.includes(`the synckit worker ${worker('worker.mjs')}`) &&
+      !/compat-runner|synckitCall/.test(err.message),
+  );
+  assert.equal(fn('still fine', 0), 'still fine');
+});
+
 test('timeout values as synckit reads them (Atomics.wait): a string of digits is a number, NaN none, a negative one times out at once', () => {
   // Each used to throw a RangeError or TypeError naming "timeoutMs", an option synckit does not have, at every call.
   assert.equal(createSyncFn(again('worker.mjs', 3), { timeout: '20000' })(1, 0), 1);

@@ -36,6 +36,22 @@ export function cloneFailure(value: unknown, err: unknown, role: string, owner: 
   return new TaskSerializationError(`${role} of ${owner.label} cannot be cloned between threads${at}: ${reason}`, path, { cause: err });
 }
 
+/**
+ * A TaskSerializationError of a drop-in's runner task (synckit's or make-synchronized's),
+ * told as the user's own call: `label` names their worker file or module instead of the
+ * runner's `task.label`, and a path into the runner's arguments drops the runner's own index
+ * (`[2][1].user` -> `[1].user`, where the user's arguments are the runner's `argsAt`-th).
+ * Anything else comes back as it was.
+ */
+export function asUsersCall(err: unknown, task: { readonly label: string }, label: string, argsAt?: number): unknown {
+  const e = err as { code?: unknown; path?: unknown; message?: unknown; cause?: unknown } | null;
+  if (e?.code !== 'ERR_SIDELOOP_SERIALIZATION' || typeof e.path !== 'string' || typeof e.message !== 'string') return err;
+  const prefix = argsAt === undefined ? '' : `[${argsAt}]`;
+  const path = prefix && e.path.startsWith(prefix) ? e.path.slice(prefix.length) : e.path;
+  const message = e.message.replace(task.label, label).replace(` at ${e.path}`, path ? ` at ${path}` : '');
+  return new TaskSerializationError(message, path, { cause: e.cause });
+}
+
 /** Finds the first part of `value` that structured clone rejects, as a path like `[1].user.callback`. */
 export function findUncloneable(value: unknown, path = '', seen = new Set<unknown>(), culprit: { value?: unknown } = {}, depth = 0): string | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') {

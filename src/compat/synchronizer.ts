@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import type { SyncFuture } from '../future.js';
 import { task } from '../task.js';
+import { asUsersCall } from '../channel/clone-errors.js';
 import { DedicatedLoop } from './dedicated-loop.js';
 import type { Action, ModuleSpec, PropertyPath, ValueInformation } from './make-synchronized-runner.js';
 
@@ -76,16 +77,20 @@ export class Synchronizer {
 
   private call(action: Action, path: PropertyPath, args: unknown[] = []): unknown {
     let future: SyncFuture<unknown>;
+    const call = task(RUNNER_URL, 'makeSynchronizedCall', this.spec, action, path, args);
+    // What cannot travel is named in the user's module and arguments (the runner's fourth), not the runner's.
+    const label = 'code' in this.spec ? 'an inline function of make-synchronized' : `make-synchronized module ${this.spec.source}`;
     try {
-      future = this.loop.submit(task(RUNNER_URL, 'makeSynchronizedCall', this.spec, action, path, args));
+      future = this.loop.submit(call);
     } catch (err) {
       if ((err as { code?: unknown })?.code !== 'ERR_SIDELOOP_SERIALIZATION') throw err;
-      throw Object.assign(new DOMException(`Cannot serialize request data:\n${inspect(args)}`, 'DataCloneError'), { requestData: args, cause: err });
+      const cause = asUsersCall(err, call, label, 3);
+      throw Object.assign(new DOMException(`Cannot serialize request data:\n${inspect(args)}`, 'DataCloneError'), { requestData: args, cause });
     }
     try {
       return future.result();
     } catch (err) {
-      return translate(err);
+      return translate(asUsersCall(err, call, label));
     }
   }
 
