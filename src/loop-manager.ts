@@ -262,6 +262,8 @@ export class LoopManager implements AsyncDisposable {
 
   /** Stops the loop and removes the manager from the registry: stopped for good. */
   async [Symbol.asyncDispose](): Promise<void> {
+    // Disposing twice does nothing more, as explicit resource management expects of a disposer.
+    if (this.released) return;
     await this.stop();
     if (this.released) return;
     this.released = true;

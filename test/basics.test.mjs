@@ -174,6 +174,8 @@ test('Symbol.asyncDispose stops the loop', { timeout: 20000 }, async () => {
   await mgr[Symbol.asyncDispose]();
   assert.equal(mgr.state, 'stopped');
   assert.ok(!LoopManager.allInstances().includes(mgr));
+  await mgr[Symbol.asyncDispose](); // a second dispose does nothing (it rejected with LoopNotRunningError)
+  await assert.rejects(mgr.stop(), { name: 'LoopNotRunningError', message: /was disposed/ });
 });
 
 test('many loops run side by side, each with its own thread', { timeout: 30000 }, async () => {
